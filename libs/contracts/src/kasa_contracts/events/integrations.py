@@ -1,0 +1,93 @@
+"""Events published by the integrations service."""
+
+from datetime import date
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kasa_contracts.envelope import EventPayload
+from kasa_contracts.types import CurrencyCode, PositiveAmount
+
+
+class BankAccountRef(BaseModel):
+    """The account a transaction was booked on, as the provider names it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provider_account_id: str = Field(description="The provider's own id of the account")
+    iban: str | None = None
+    account_number: str | None = Field(
+        default=None, description="Domestic number, e.g. 19-2000145399/0800"
+    )
+    currency: CurrencyCode
+
+
+class TransactionImported(EventPayload):
+    """A plugin brought a money movement into Kasa for the first time."""
+
+    event_type = "integrations.transaction.imported"
+    entity_type = "imported_transaction"
+    entity_id_field = "external_id"
+
+    plugin: str = Field(examples=["fio"])
+    plugin_version: str
+    sync_id: UUID
+    account: BankAccountRef
+    external_id: str = Field(description="The provider's unique id of the transaction")
+    booking_date: date
+    value_date: date | None = None
+    amount: PositiveAmount
+    direction: Literal["income", "expense"]
+    currency: CurrencyCode
+    counterparty_name: str | None = None
+    counterparty_account: str | None = None
+    message: str | None = None
+    reference: str | None = None
+    variable_symbol: str | None = Field(default=None, pattern=r"^\d{1,10}$")
+    constant_symbol: str | None = Field(default=None, pattern=r"^\d{1,10}$")
+    specific_symbol: str | None = Field(default=None, pattern=r"^\d{1,10}$")
+    raw: dict[str, Any] = Field(default_factory=dict, description="The provider's record")
+
+
+class SyncStarted(EventPayload):
+    """A sync run of one plugin for one workspace began."""
+
+    event_type = "integrations.sync.started"
+    entity_type = "sync"
+    entity_id_field = "sync_id"
+
+    sync_id: UUID
+    plugin: str
+    plugin_version: str
+
+
+class SyncCompleted(EventPayload):
+    """A sync run finished and everything it found is in the outbox."""
+
+    event_type = "integrations.sync.completed"
+    entity_type = "sync"
+    entity_id_field = "sync_id"
+
+    sync_id: UUID
+    plugin: str
+    plugin_version: str
+    records_processed: int = Field(ge=0)
+    records_created: int = Field(ge=0)
+    records_updated: int = Field(ge=0)
+    records_skipped: int = Field(ge=0)
+    duration_s: float = Field(ge=0)
+
+
+class SyncFailed(EventPayload):
+    """A sync run stopped with an error; what it imported before that stays imported."""
+
+    event_type = "integrations.sync.failed"
+    entity_type = "sync"
+    entity_id_field = "sync_id"
+
+    sync_id: UUID
+    plugin: str
+    plugin_version: str
+    error_message: str
+    records_processed: int = Field(ge=0)

@@ -1,0 +1,1 @@
+"""Shared runtime of every Kasa service. No domain code lives here."""

@@ -1,0 +1,136 @@
+"""Verifying the gateway's tokens in every service, and the workspace they scope."""
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID
+
+import httpx
+import jwt
+from fastapi import Depends, Request
+
+from kasa_contracts import Actor
+from kasa_servicekit.problems import ProblemError
+
+ROLES = ("owner", "admin", "member", "viewer")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The verified caller: who they are, which workspace every query is scoped to, their role."""
+
+    user_id: UUID
+    workspace_id: UUID
+    role: str
+    name: str | None = None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(type="user", id=str(self.user_id), name=self.name)
+
+
+def _unauthorized(detail: str) -> ProblemError:
+    return ProblemError(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class JwksVerifier:
+    """Verifies EdDSA/RS256 access tokens against the gateway's published JWKS.
+
+    Keys are cached; an unknown ``kid`` triggers at most one refetch every few seconds, so a
+    rotated key is picked up without letting forged tokens hammer the gateway.
+    """
+
+    def __init__(
+        self,
+        jwks_url: str | None,
+        issuer: str,
+        audience: str,
+        keys: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.jwks_url = jwks_url
+        self.issuer = issuer
+        self.audience = audience
+        self._keys: dict[str, jwt.PyJWK] = {k["kid"]: jwt.PyJWK(k) for k in keys or []}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def with_keys(cls, keys: list[dict[str, Any]], issuer: str, audience: str) -> "JwksVerifier":
+        """A verifier over a fixed key set (the gateway verifying its own tokens)."""
+        return cls(None, issuer, audience, keys)
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < 5:
+                return
+            async with httpx.AsyncClient(timeout=5) as client:
+                response = await client.get(str(self.jwks_url))
+                response.raise_for_status()
+            keys = {}
+            for data in response.json().get("keys", []):
+                try:
+                    keys[data["kid"]] = jwt.PyJWK(data)
+                except (KeyError, jwt.PyJWTError):
+                    continue
+            self._keys = keys
+            self._fetched_at = time.monotonic()
+
+    async def key_for(self, kid: str) -> jwt.PyJWK | None:
+        if kid not in self._keys and self.jwks_url:
+            try:
+                await self._refresh()
+            except httpx.HTTPError as exc:
+                raise ProblemError(503, "Service Unavailable", "cannot load signing keys") from exc
+        return self._keys.get(kid)
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise _unauthorized("malformed token") from exc
+        key = await self.key_for(str(header.get("kid", "")))
+        if key is None:
+            raise _unauthorized("unknown signing key")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=["EdDSA", "RS256"],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "sub", "wid", "role", "jti"]},
+            )
+            principal = Principal(
+                user_id=UUID(claims["sub"]),
+                workspace_id=UUID(claims["wid"]),
+                role=str(claims["role"]),
+                name=claims.get("name"),
+            )
+        except (jwt.PyJWTError, ValueError) as exc:
+            raise _unauthorized("invalid token") from exc
+        if principal.role not in ROLES:
+            raise _unauthorized("invalid role")
+        return principal
+
+
+async def current_principal(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise _unauthorized("a bearer token is required")
+    verifier: JwksVerifier = request.app.state.verifier
+    return await verifier.verify(token.strip())
+
+
+async def writing_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if principal.role == "viewer":
+        raise ProblemError(403, "Forbidden", "viewers cannot change data")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+"""Any verified member of the workspace."""
+
+WritingPrincipal = Annotated[Principal, Depends(writing_principal)]
+"""A verified member allowed to change data (not a viewer)."""

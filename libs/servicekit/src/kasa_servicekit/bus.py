@@ -1,0 +1,141 @@
+"""The connection to RabbitMQ: kept up in the background, topology declared on each connect.
+
+A service starts and serves HTTP while the broker is away; ``ready`` tells the relay and the
+readiness probe when publishing is possible. On every (re)connection the topology is declared
+again and each consumer gets a fresh channel.
+"""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
+
+from kasa_servicekit.topology import QueuePolicy, declare_consumer_queue, declare_exchanges
+
+log = logging.getLogger("kasa.bus")
+
+
+class BrokerUnavailableError(RuntimeError):
+    """The broker is not connected right now."""
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    message_id: UUID
+    routing_key: str
+    body: bytes
+    headers: dict[str, Any] = field(default_factory=dict)
+    correlation_id: str | None = None
+    timestamp: datetime | None = None
+
+    def to_amqp(self) -> aio_pika.Message:
+        return aio_pika.Message(
+            self.body,
+            message_id=str(self.message_id),
+            type=self.routing_key,
+            correlation_id=self.correlation_id,
+            timestamp=self.timestamp,
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            headers=self.headers,
+        )
+
+
+class ConsumerProtocol(Protocol):
+    queue: str
+    routing_keys: tuple[str, ...]
+
+    async def run(self, channel: AbstractChannel) -> None: ...
+
+
+class Bus:
+    """One service's link to RabbitMQ: publishing channel plus its consumers."""
+
+    def __init__(
+        self,
+        url: str,
+        policy: QueuePolicy,
+        consumers: Sequence[ConsumerProtocol] = (),
+        *,
+        publish_timeout: float = 30.0,
+    ) -> None:
+        self.url = url
+        self.policy = policy
+        self.consumers = list(consumers)
+        self.publish_timeout = publish_timeout
+        self.ready = asyncio.Event()
+        self._connection: AbstractRobustConnection | None = None
+        self._events: AbstractExchange | None = None
+        self._channel: AbstractChannel | None = None
+
+    async def run(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                await self._session()
+                backoff = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("broker connection lost or refused (%s); retrying in %.1fs", exc, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 10.0)
+
+    async def _session(self) -> None:
+        connection = await aio_pika.connect(self.url, timeout=10)
+        closed = asyncio.Event()
+        connection.close_callbacks.add(lambda *_: closed.set())
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+            self._events, _ = await declare_exchanges(channel, self.policy)
+            for consumer in self.consumers:
+                await declare_consumer_queue(
+                    channel, consumer.queue, consumer.routing_keys, self.policy
+                )
+            self._connection, self._channel = connection, channel  # type: ignore[assignment]
+            for consumer in self.consumers:
+                consumer_channel = await connection.channel(publisher_confirms=True)
+                tasks.append(asyncio.create_task(consumer.run(consumer_channel)))
+            self.ready.set()
+            log.info("connected to the broker; %d consumer(s) running", len(tasks))
+            waiter = asyncio.create_task(closed.wait())
+            done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            for task in done:
+                if task is not waiter and task.exception():
+                    raise task.exception()  # type: ignore[misc]
+            raise BrokerUnavailableError("broker connection closed")
+        finally:
+            self.ready.clear()
+            self._events = None
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if not connection.is_closed:
+                await connection.close()
+
+    @property
+    def connected(self) -> bool:
+        return self.ready.is_set() and self._connection is not None and not self._connection.is_closed
+
+    async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
+        """Publish to ``kasa.events`` and wait until the broker confirms every message."""
+        exchange = self._events
+        if exchange is None:
+            raise BrokerUnavailableError("not connected to the broker")
+        await asyncio.wait_for(
+            asyncio.gather(
+                *(
+                    exchange.publish(m.to_amqp(), routing_key=m.routing_key, mandatory=True)
+                    for m in messages
+                )
+            ),
+            timeout=self.publish_timeout,
+        )

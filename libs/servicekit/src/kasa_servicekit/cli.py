@@ -1,0 +1,38 @@
+"""The command every service ships: ``kasa-<service> serve`` and ``kasa-<service> migrate``."""
+
+import argparse
+import sys
+from collections.abc import Callable
+
+import uvicorn
+from pydantic import ValidationError
+
+from kasa_servicekit.migrations import upgrade
+from kasa_servicekit.service import ServiceSpec, create_app
+
+
+def service_main(build_spec: Callable[[], ServiceSpec]) -> None:
+    parser = argparse.ArgumentParser(description="Run or migrate a Kasa service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="apply migrations, then serve HTTP and consume events")
+    serve.add_argument("--no-migrate", action="store_true", help="skip applying migrations")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    args = parser.parse_args()
+
+    try:
+        spec = build_spec()
+    except ValidationError as exc:
+        print(f"invalid configuration:\n{exc}", file=sys.stderr)
+        sys.exit(2)
+
+    if args.command == "migrate" or not args.no_migrate:
+        upgrade(spec.migrations, spec.settings.database_url)
+    if args.command == "serve":
+        uvicorn.run(
+            create_app(spec),
+            host=spec.settings.host,
+            port=spec.settings.port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=5,
+        )

@@ -1,0 +1,238 @@
+"""The transactional outbox: events are written with the change, and a relay publishes them.
+
+``add_events`` inserts events in the caller's transaction, so a change and its events commit
+or roll back together. ``OutboxRelay`` is the only code that publishes to RabbitMQ: it claims
+a batch of unpublished rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite the single
+``UPDATE … RETURNING`` runs under the database's write lock), publishes them with publisher
+confirms, marks them published and keeps them for the retention window.
+"""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from prometheus_client import Counter, Gauge
+from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from kasa_contracts import Actor, Envelope, EventPayload
+from kasa_servicekit.bus import Bus, OutgoingMessage
+from kasa_servicekit.context import causation_id_var, correlation_id_var
+from kasa_servicekit.db import Database, utcnow
+from kasa_servicekit.ids import new_id
+from kasa_servicekit.tables import outbox
+from kasa_servicekit.tracing import inject_headers
+
+log = logging.getLogger("kasa.outbox")
+
+PUBLISHED = Counter("kasa_outbox_published_total", "Events confirmed by the broker")
+PUBLISH_FAILURES = Counter("kasa_outbox_publish_failures_total", "Batches the broker refused")
+BACKLOG = Gauge("kasa_outbox_backlog", "Unpublished events seen at the last relay pass")
+
+_SESSION_FLAG = "kasa_outbox_written"
+_wakeups: set[asyncio.Event] = set()
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_relays(session: Session) -> None:
+    # A committed transaction that wrote events wakes the in-process relay at once, so
+    # latency does not depend on the poll interval.
+    if session.info.pop(_SESSION_FLAG, False):
+        for wakeup in _wakeups:
+            wakeup.set()
+
+
+def make_envelope(
+    payload: EventPayload,
+    *,
+    producer: str,
+    workspace_id: UUID,
+    actor: Actor,
+    correlation_id: str | None = None,
+    causation_id: UUID | None = None,
+) -> Envelope[Any]:
+    """Wrap a payload; correlation and causation default to the current request or event."""
+    return Envelope[type(payload)](  # type: ignore[misc]
+        event_id=new_id(),
+        event_type=payload.event_type,
+        event_version=payload.event_version,
+        occurred_at=utcnow(),
+        producer=producer,
+        workspace_id=workspace_id,
+        actor=actor,
+        correlation_id=correlation_id or correlation_id_var.get(),
+        causation_id=causation_id or causation_id_var.get(),
+        payload=payload,
+    )
+
+
+async def add_events(session: AsyncSession, envelopes: Sequence[Envelope[Any]]) -> None:
+    """Write events into the outbox inside the caller's open transaction."""
+    if not envelopes:
+        return
+    headers = inject_headers()
+    now = utcnow()
+    rows = [
+        {
+            "id": env.event_id,
+            "routing_key": env.routing_key,
+            "workspace_id": env.workspace_id,
+            "body": env.model_dump_json(),
+            "correlation_id": env.correlation_id,
+            "headers": headers,
+            "created_at": now,
+        }
+        for env in envelopes
+    ]
+    await session.execute(insert(outbox), rows)
+    session.sync_session.info[_SESSION_FLAG] = True
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows; safe to run in several replicas at once."""
+
+    lease = timedelta(seconds=60)
+
+    def __init__(
+        self,
+        db: Database,
+        bus: Bus,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 0.5,
+        retention: timedelta = timedelta(days=7),
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.retention = retention
+        self._wakeup = asyncio.Event()
+
+    async def run(self) -> None:
+        _wakeups.add(self._wakeup)
+        backoff = 0.5
+        passes = 0
+        try:
+            while True:
+                await self.bus.ready.wait()
+                try:
+                    published = await self.publish_batch()
+                    backoff = 0.5
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    PUBLISH_FAILURES.inc()
+                    log.warning("outbox publish failed, retrying in %.1fs: %s", backoff, exc)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 30.0)
+                    continue
+                passes += 1
+                if passes % 1000 == 0:
+                    await self.prune()
+                if published < self.batch_size:
+                    await self._idle()
+        finally:
+            _wakeups.discard(self._wakeup)
+
+    async def _idle(self) -> None:
+        try:
+            await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
+        except TimeoutError:
+            pass
+        self._wakeup.clear()
+
+    async def publish_batch(self) -> int:
+        """Claim, publish and mark one batch; returns how many events were confirmed."""
+        rows = await self._claim()
+        if not rows:
+            BACKLOG.set(0)
+            return 0
+        messages = [
+            OutgoingMessage(
+                message_id=row.id,
+                routing_key=row.routing_key,
+                body=row.body.encode(),
+                headers=row.headers or {},
+                correlation_id=row.correlation_id,
+                timestamp=row.created_at,
+            )
+            for row in rows
+        ]
+        try:
+            await self.bus.publish(messages)
+        except BaseException as exc:
+            await self._release([row.id for row in rows], f"{type(exc).__name__}: {exc}")
+            raise
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([row.id for row in rows]))
+                .values(published_at=utcnow(), claimed_until=None, last_error=None)
+            )
+        PUBLISHED.inc(len(rows))
+        return len(rows)
+
+    async def _claim(self) -> list[Any]:
+        now = utcnow()
+        candidates = (
+            select(outbox.c.id)
+            .where(outbox.c.published_at.is_(None))
+            .where((outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now))
+            .order_by(outbox.c.id)
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        stmt = (
+            update(outbox)
+            .where(outbox.c.id.in_(candidates.scalar_subquery()))
+            .values(claimed_until=now + self.lease, attempts=outbox.c.attempts + 1)
+            .returning(
+                outbox.c.id,
+                outbox.c.routing_key,
+                outbox.c.body,
+                outbox.c.headers,
+                outbox.c.correlation_id,
+                outbox.c.created_at,
+            )
+        )
+        async with self.db.transaction() as session:
+            rows = list((await session.execute(stmt)).all())
+        rows.sort(key=lambda row: row.id)
+        return rows
+
+    async def _release(self, ids: list[UUID], error: str) -> None:
+        try:
+            async with self.db.transaction() as session:
+                await session.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_(ids))
+                    .values(claimed_until=None, last_error=error[:2000])
+                )
+        except Exception:
+            log.exception("could not release claimed outbox rows; their lease will expire")
+
+    async def prune(self) -> int:
+        """Delete published rows older than the retention window."""
+        async with self.db.transaction() as session:
+            result = await session.execute(
+                delete(outbox).where(outbox.c.published_at < utcnow() - self.retention)
+            )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def backlog(db: Database) -> tuple[int, Any]:
+    """How many events wait to be published, and when the oldest was written."""
+    async with db.sessions() as session:
+        row = (
+            await session.execute(
+                select(func.count(), func.min(outbox.c.created_at)).where(
+                    outbox.c.published_at.is_(None)
+                )
+            )
+        ).one()
+    return int(row[0]), row[1]

@@ -1,0 +1,217 @@
+"""Builds a Kasa service: one FastAPI app with its database, outbox relay and consumers."""
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from opentelemetry import trace
+from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from sqlalchemy import MetaData
+
+from kasa_servicekit.auth import JwksVerifier
+from kasa_servicekit.bus import Bus
+from kasa_servicekit.consumers import Consumer, Subscription
+from kasa_servicekit.context import correlation_id_var
+from kasa_servicekit.db import Database
+from kasa_servicekit.logs import configure_logging
+from kasa_servicekit.outbox import OutboxRelay
+from kasa_servicekit.problems import install_problem_handlers
+from kasa_servicekit.settings import ServiceSettings
+from kasa_servicekit.topology import QueuePolicy
+from kasa_servicekit.tracing import configure_tracing, extract_context, tracer
+
+log = logging.getLogger("kasa.service")
+
+REQUEST_SECONDS = Histogram(
+    "kasa_http_request_seconds", "HTTP request time", ["method", "route", "status"]
+)
+
+StartupHook = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass
+class ServiceSpec:
+    """What makes one service: its name, settings, tables, routes and subscriptions."""
+
+    name: str
+    version: str
+    settings: ServiceSettings
+    metadata: MetaData
+    migrations: Path
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Sequence[Subscription] = ()
+    on_startup: Sequence[StartupHook] = ()
+    """Run once the database is open, before traffic (e.g. recover interrupted work)."""
+    background: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
+    """Long-running tasks started with the service and cancelled at shutdown."""
+    configure_app: Callable[[FastAPI], None] | None = None
+
+
+@dataclass
+class Runtime:
+    """The live parts of a running service, shared with routes through ``app.state``."""
+
+    spec: ServiceSpec
+    settings: ServiceSettings
+    db: Database
+    bus: Bus
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    def spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self.tasks.append(task)
+        task.add_done_callback(self._report)
+        return task
+
+    @staticmethod
+    def _report(task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and task.exception():
+            log.error("background task %s died", task.get_name(), exc_info=task.exception())
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.runtime.db  # type: ignore[no-any-return]
+
+
+Db = Annotated[Database, Depends(get_db)]
+"""The service's database; open a unit of work with ``async with db.transaction() as s``."""
+
+
+def create_app(spec: ServiceSpec) -> FastAPI:
+    settings = spec.settings
+    configure_logging(spec.name, settings.log_level, settings.log_format)
+    configure_tracing(spec.name, settings.otel_exporter)
+    db = Database(settings.database_url)
+    policy = QueuePolicy(
+        retry_delay_ms=settings.consumer_retry_delay_ms, archive_max_age=settings.archive_max_age
+    )
+    consumers = (
+        [
+            Consumer(
+                sub,
+                db,
+                max_attempts=settings.consumer_max_attempts,
+                prefetch=settings.consumer_prefetch,
+            )
+            for sub in spec.subscriptions
+        ]
+        if settings.run_consumers
+        else []
+    )
+    bus = Bus(settings.amqp_url, policy, consumers)
+    runtime = Runtime(spec, settings, db, bus)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for hook in spec.on_startup:
+            await hook(runtime)
+        runtime.spawn(bus.run(), "bus")
+        if settings.run_relay:
+            relay = OutboxRelay(
+                db,
+                bus,
+                batch_size=settings.outbox_batch_size,
+                poll_seconds=settings.outbox_poll_seconds,
+                retention=timedelta(hours=settings.outbox_retention_hours),
+            )
+            runtime.spawn(relay.run(), "outbox-relay")
+        for task in spec.background:
+            runtime.spawn(task(runtime), getattr(task, "__name__", "background"))
+        log.info("%s %s started", spec.name, spec.version)
+        yield
+        for task in runtime.tasks:
+            task.cancel()
+        with suppress(Exception):
+            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+        await db.dispose()
+
+    app = FastAPI(
+        title=f"Kasa {spec.name}",
+        version=spec.version,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.state.verifier = JwksVerifier(settings.jwks_url, settings.jwt_issuer, settings.jwt_audience)
+    install_problem_handlers(app)
+    _install_request_context(app)
+    app.include_router(_operations_router(runtime))
+    for router in spec.routers:
+        app.include_router(router)
+    if spec.configure_app:
+        spec.configure_app(app)
+    return app
+
+
+def _install_request_context(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: Any) -> Response:
+        request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
+        token = correlation_id_var.set(request.headers.get("x-correlation-id") or request_id)
+        started = time.perf_counter()
+        status = 500
+        try:
+            with tracer().start_as_current_span(
+                f"{request.method} {request.url.path}",
+                context=extract_context(dict(request.headers)),
+                kind=trace.SpanKind.SERVER,
+            ):
+                response: Response = await call_next(request)
+                status = response.status_code
+            response.headers["X-Request-ID"] = request_id
+            return response
+        finally:
+            route = request.scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            REQUEST_SECONDS.labels(request.method, path, str(status)).observe(
+                time.perf_counter() - started
+            )
+            correlation_id_var.reset(token)
+
+
+def _operations_router(runtime: Runtime) -> APIRouter:
+    router = APIRouter(tags=["operations"], include_in_schema=False)
+
+    @router.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "live"}
+
+    @router.get("/health/ready")
+    async def ready() -> JSONResponse:
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(runtime.db.ping(), timeout=2)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"failing: {type(exc).__name__}"
+        checks["broker"] = "ok" if runtime.bus.connected else "disconnected"
+        ok = all(v == "ok" for v in checks.values())
+        body = {
+            "status": "ready" if ok else "not ready",
+            "service": runtime.spec.name,
+            "version": runtime.spec.version,
+            "checks": checks,
+        }
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router

@@ -1,0 +1,3 @@
+"""Kasa audit service."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from kasa_audit.main import main
+
+main()

@@ -1,0 +1,3 @@
+"""Kasa gateway service."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from kasa_gateway.main import main
+
+main()

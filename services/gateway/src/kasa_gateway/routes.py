@@ -1,0 +1,36 @@
+"""The route table: which service owns each public resource family."""
+
+from kasa_gateway.settings import GatewaySettings
+
+RESOURCE_OWNERS: dict[str, str] = {
+    "plugins": "integrations",
+    "syncs": "integrations",
+    "transactions": "ledger",
+    "accounts": "ledger",
+    "categories": "ledger",
+    "assets": "ledger",
+    "liabilities": "ledger",
+    "loans": "ledger",
+    "reports": "ledger",
+    "matches": "ledger",
+    "clients": "invoicing",
+    "projects": "invoicing",
+    "work-entries": "invoicing",
+    "invoices": "invoicing",
+    "timer": "invoicing",
+    "supplier": "invoicing",
+    "dashboard": "invoicing",
+    "audit-events": "audit",
+}
+"""``/api/v1/<resource>/…`` → owning service. ``/portal/…`` belongs to invoicing."""
+
+PORTAL_OWNER = "invoicing"
+
+
+def upstream_urls(settings: GatewaySettings) -> dict[str, str]:
+    return {
+        "integrations": settings.integrations_url,
+        "ledger": settings.ledger_url,
+        "invoicing": settings.invoicing_url,
+        "audit": settings.audit_url,
+    }

@@ -1,0 +1,3 @@
+"""Kasa integrations service."""
+
+__version__ = "0.1.0"

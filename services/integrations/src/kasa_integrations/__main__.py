@@ -1,0 +1,3 @@
+from kasa_integrations.main import main
+
+main()

@@ -1,0 +1,58 @@
+"""The integrations service's own tables: sync history and what each plugin has imported."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import JSON, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from kasa_servicekit.db import UtcDateTime
+from kasa_servicekit.orm import NAMING
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Sync(Base):
+    """One run of one plugin for one workspace, with its outcome."""
+
+    __tablename__ = "syncs"
+    __table_args__ = (Index("ix_syncs_workspace_created", "workspace_id", "created_at", "id"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    workspace_id: Mapped[UUID]
+    plugin: Mapped[str] = mapped_column(String(64))
+    plugin_version: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    records_processed: Mapped[int] = mapped_column(Integer, default=0)
+    records_created: Mapped[int] = mapped_column(Integer, default=0)
+    records_updated: Mapped[int] = mapped_column(Integer, default=0)
+    records_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+
+
+class ImportedRecord(Base):
+    """A provider transaction this workspace has already imported, with its content hash."""
+
+    __tablename__ = "imported_records"
+    __table_args__ = (UniqueConstraint("workspace_id", "plugin", "external_id"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    workspace_id: Mapped[UUID]
+    plugin: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    sync_id: Mapped[UUID]
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+metadata = Base.metadata

@@ -1,0 +1,3 @@
+"""Kasa invoicing service."""
+
+__version__ = "0.1.0"

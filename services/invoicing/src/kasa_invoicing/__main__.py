@@ -1,0 +1,3 @@
+from kasa_invoicing.main import main
+
+main()

@@ -1,0 +1,7 @@
+"""Invoicing configuration."""
+
+from kasa_servicekit.settings import ServiceSettings
+
+
+class InvoicingSettings(ServiceSettings):
+    service_name: str = "invoicing"

@@ -1,0 +1,3 @@
+"""Kasa ledger service."""
+
+__version__ = "0.1.0"

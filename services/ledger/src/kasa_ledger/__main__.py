@@ -1,0 +1,3 @@
+from kasa_ledger.main import main
+
+main()

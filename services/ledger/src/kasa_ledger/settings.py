@@ -1,0 +1,7 @@
+"""Ledger configuration."""
+
+from kasa_servicekit.settings import ServiceSettings
+
+
+class LedgerSettings(ServiceSettings):
+    service_name: str = "ledger"
