@@ -1,0 +1,27 @@
+# Two commands matter: `make run` (the whole system with demo data) and `make test`.
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+
+.PHONY: run run-postgres test test-unit lint contracts bootstrap
+
+bootstrap:
+	@./deploy/local/bootstrap.sh
+
+run: bootstrap
+	$(UV) run kasa-dev run
+
+run-postgres: bootstrap
+	$(UV) run kasa-dev run --postgres
+
+test: bootstrap
+	$(UV) run pytest libs services tests
+
+test-unit: bootstrap
+	$(UV) run pytest libs services
+
+lint: bootstrap
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy libs/contracts/src libs/servicekit/src services/*/src deploy/local/src
+
+contracts: bootstrap
+	$(UV) run kasa-contracts-snapshot
