@@ -16,7 +16,9 @@ def imported(**overrides):
         plugin="demo",
         plugin_version="1.0.0",
         sync_id=uuid4(),
-        account=BankAccountRef(provider_account_id="a1", iban="CZ6508000000192000145399", currency="CZK"),
+        account=BankAccountRef(
+            provider_account_id="a1", iban="CZ6508000000192000145399", currency="CZK"
+        ),
         external_id="tx-1",
         booking_date="2026-01-31",
         amount="1234.50",

@@ -30,9 +30,14 @@ def _config(args: argparse.Namespace) -> StackConfig:
     else:
         urls = sqlite_urls(data_dir)
     ports = dict(DEFAULT_PORTS)
-    ports["gateway"] = int(os.environ.get("KASA_GATEWAY_PORT", ports["gateway"]))
-    return StackConfig(amqp_url=amqp_url, database_urls=urls, data_dir=data_dir, ports=ports,
-                       extra_env={"LOG_FORMAT": os.environ.get("LOG_FORMAT", "text")})
+    ports["gateway"] = int(os.environ.get("KASA_GATEWAY_PORT") or ports["gateway"])
+    return StackConfig(
+        amqp_url=amqp_url,
+        database_urls=urls,
+        data_dir=data_dir,
+        ports=ports,
+        extra_env={"LOG_FORMAT": os.environ.get("LOG_FORMAT", "text")},
+    )
 
 
 async def _run(config: StackConfig, with_seed: bool) -> int:
@@ -80,7 +85,10 @@ def main() -> None:
     if args.command == "infra":
         print("AMQP_URL=" + ensure_rabbitmq(os.environ.get("AMQP_URL", DEFAULT_AMQP_URL)))
         if args.postgres:
-            print("PG_ADMIN_URL=" + ensure_postgres(os.environ.get("PG_ADMIN_URL", DEFAULT_PG_ADMIN_URL)))
+            print(
+                "PG_ADMIN_URL="
+                + ensure_postgres(os.environ.get("PG_ADMIN_URL", DEFAULT_PG_ADMIN_URL))
+            )
         return
     sys.exit(asyncio.run(_run(_config(args), with_seed=not args.no_seed)))
 

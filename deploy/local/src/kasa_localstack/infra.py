@@ -45,7 +45,7 @@ def _wait_port(host: str, port: int, seconds: float) -> bool:
 
 
 def _run(*cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, check=check, capture_output=True, text=True)  # noqa: S603
+    return subprocess.run(cmd, check=check, capture_output=True, text=True)
 
 
 _apt_updated = False
@@ -61,10 +61,10 @@ def _apt_install(*packages: str) -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     if not _apt_updated:
         _say("apt-get update")
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)  # noqa: S607
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
         _apt_updated = True
     _say(f"apt-get install {' '.join(packages)}")
-    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env)  # noqa: S603,S607
+    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env)
 
 
 async def _amqp_ok(url: str) -> bool:
@@ -95,8 +95,12 @@ def ensure_rabbitmq(url: str = DEFAULT_AMQP_URL) -> str:
     if shutil.which("service"):
         _run("service", "rabbitmq-server", "start", check=False)
     if not _wait_port(host, port, 5):
-        subprocess.Popen(["rabbitmq-server"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,  # noqa: S607
-                         start_new_session=True)
+        subprocess.Popen(
+            ["rabbitmq-server"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     if not _wait_port(host, port, 60):
         raise InfraError("rabbitmq-server did not start listening within 60 s")
     deadline = time.monotonic() + 30
@@ -129,7 +133,7 @@ async def _pg_ok(url: str) -> bool:
 
 
 def _as_postgres(sql: str) -> None:
-    _run("su", "postgres", "-c", f"psql -v ON_ERROR_STOP=1 -q -c \"{sql}\"")
+    _run("su", "postgres", "-c", f'psql -v ON_ERROR_STOP=1 -q -c "{sql}"')
 
 
 def ensure_postgres(admin_url: str = DEFAULT_PG_ADMIN_URL) -> str:
@@ -151,7 +155,8 @@ def ensure_postgres(admin_url: str = DEFAULT_PG_ADMIN_URL) -> str:
     if os.geteuid() == 0 and parts.username and parts.password:
         _say(f"creating role {parts.username}")
         _as_postgres(
-            f"DO \\$\\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{parts.username}') "
+            "DO \\$\\$ BEGIN IF NOT EXISTS "
+            f"(SELECT FROM pg_roles WHERE rolname = '{parts.username}') "
             f"THEN CREATE ROLE {parts.username} LOGIN CREATEDB PASSWORD '{parts.password}'; "
             "END IF; END \\$\\$;"
         )
@@ -188,3 +193,8 @@ async def drop_databases(admin_url: str, names: list[str]) -> None:
 def database_url(admin_url: str, name: str) -> str:
     parts = urlsplit(admin_url)
     return f"postgresql+asyncpg://{parts.netloc}/{name}"
+
+
+def delete_vhost(vhost: str) -> None:
+    if shutil.which("rabbitmqctl"):
+        _run("rabbitmqctl", "-q", "delete_vhost", vhost, check=False)

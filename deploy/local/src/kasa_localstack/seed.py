@@ -22,15 +22,21 @@ def seed(gateway_url: str) -> dict[str, str]:
         )
         if response.status_code not in (201, 409):
             response.raise_for_status()
-        token = client.post(
-            "/api/v1/auth/token", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
-        ).raise_for_status().json()["access_token"]
+        token = (
+            client.post("/api/v1/auth/token", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+            .raise_for_status()
+            .json()["access_token"]
+        )
         headers = {"Authorization": f"Bearer {token}"}
         syncs = client.get("/api/v1/syncs", headers=headers).raise_for_status().json()
         if not syncs["items"]:
-            sync = client.post(
-                "/api/v1/plugins/demo/syncs", json={"count": DEMO_SYNC_COUNT}, headers=headers
-            ).raise_for_status().json()
+            sync = (
+                client.post(
+                    "/api/v1/plugins/demo/syncs", json={"count": DEMO_SYNC_COUNT}, headers=headers
+                )
+                .raise_for_status()
+                .json()
+            )
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 state = client.get(f"/api/v1/syncs/{sync['id']}", headers=headers).json()

@@ -13,7 +13,13 @@ from typing import IO
 import httpx
 
 SERVICES = ("integrations", "ledger", "invoicing", "audit", "gateway")
-DEFAULT_PORTS = {"gateway": 8000, "integrations": 8101, "ledger": 8102, "invoicing": 8103, "audit": 8104}
+DEFAULT_PORTS = {
+    "gateway": 8000,
+    "integrations": 8101,
+    "ledger": 8102,
+    "invoicing": 8103,
+    "audit": 8104,
+}
 COLORS = {"gateway": 36, "integrations": 35, "ledger": 32, "invoicing": 33, "audit": 34}
 
 
@@ -69,15 +75,21 @@ class ServiceProcess:
         command = [sys.executable, "-m", f"kasa_{self.name}", "serve"]
         if self.log_dir:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            self._log_file = open(self.log_dir / f"{self.name}.log", "ab")  # noqa: SIM115
-            self.process = subprocess.Popen(  # noqa: S603
-                command, env=self.config.service_env(self.name),
-                stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            self._log_file = open(self.log_dir / f"{self.name}.log", "ab")
+            self.process = subprocess.Popen(
+                command,
+                env=self.config.service_env(self.name),
+                stdout=self._log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         else:
-            self.process = subprocess.Popen(  # noqa: S603
-                command, env=self.config.service_env(self.name),
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            self.process = subprocess.Popen(
+                command,
+                env=self.config.service_env(self.name),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
             threading.Thread(target=self._relay_output, daemon=True).start()
 
@@ -97,7 +109,9 @@ class ServiceProcess:
         async with httpx.AsyncClient(timeout=2) as client:
             while True:
                 if not self.running:
-                    raise RuntimeError(f"{self.name} exited with code {self.process and self.process.returncode}")
+                    raise RuntimeError(
+                        f"{self.name} exited with code {self.process and self.process.returncode}"
+                    )
                 try:
                     response = await client.get(self.config.url(self.name) + path)
                     if response.status_code == 200:

@@ -29,7 +29,7 @@ class EventSpec:
 
     @property
     def envelope(self) -> type[Envelope[Any]]:
-        return Envelope[self.payload]  # type: ignore[name-defined]
+        return Envelope[self.payload]
 
 
 _SPECS = [

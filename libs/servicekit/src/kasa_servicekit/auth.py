@@ -35,7 +35,7 @@ def _unauthorized(detail: str) -> ProblemError:
 
 
 class JwksVerifier:
-    """Verifies EdDSA/RS256 access tokens against the gateway's published JWKS.
+    """Verifies EdDSA access tokens against the gateway's published JWKS.
 
     Keys are cached; an unknown ``kid`` triggers at most one refetch every few seconds, so a
     rotated key is picked up without letting forged tokens hammer the gateway.
@@ -96,7 +96,7 @@ class JwksVerifier:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key=key,
-                algorithms=["EdDSA", "RS256"],
+                algorithms=["EdDSA"],
                 audience=self.audience,
                 issuer=self.issuer,
                 options={"require": ["exp", "sub", "wid", "role", "jti"]},
@@ -123,7 +123,9 @@ async def current_principal(request: Request) -> Principal:
     return await verifier.verify(token.strip())
 
 
-async def writing_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+async def writing_principal(
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> Principal:
     if principal.role == "viewer":
         raise ProblemError(403, "Forbidden", "viewers cannot change data")
     return principal

@@ -83,7 +83,9 @@ class Bus:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("broker connection lost or refused (%s); retrying in %.1fs", exc, backoff)
+                log.warning(
+                    "broker connection lost or refused (%s); retrying in %.1fs", exc, backoff
+                )
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 10.0)
 
@@ -123,7 +125,9 @@ class Bus:
 
     @property
     def connected(self) -> bool:
-        return self.ready.is_set() and self._connection is not None and not self._connection.is_closed
+        return (
+            self.ready.is_set() and self._connection is not None and not self._connection.is_closed
+        )
 
     async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
         """Publish to ``kasa.events`` and wait until the broker confirms every message."""

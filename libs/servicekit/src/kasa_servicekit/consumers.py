@@ -158,5 +158,5 @@ class Consumer:
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             headers=headers,
         )
-        await exchange.publish(copy, routing_key=target)
+        await exchange.publish(copy, routing_key=target, mandatory=True)
         await message.ack()

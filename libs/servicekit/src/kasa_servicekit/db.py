@@ -11,7 +11,12 @@ from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, Table, event, tex
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 MONEY_SCALE = 4
@@ -129,7 +134,8 @@ async def insert_if_absent(
 
     Safe under concurrency on both backends (``INSERT … ON CONFLICT DO NOTHING``).
     """
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
     result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -31,7 +31,7 @@ log = logging.getLogger("kasa.outbox")
 
 PUBLISHED = Counter("kasa_outbox_published_total", "Events confirmed by the broker")
 PUBLISH_FAILURES = Counter("kasa_outbox_publish_failures_total", "Batches the broker refused")
-BACKLOG = Gauge("kasa_outbox_backlog", "Unpublished events seen at the last relay pass")
+BACKLOG = Gauge("kasa_outbox_backlog", "Events written but not yet confirmed by the broker")
 
 _SESSION_FLAG = "kasa_outbox_written"
 _wakeups: set[asyncio.Event] = set()
@@ -56,7 +56,7 @@ def make_envelope(
     causation_id: UUID | None = None,
 ) -> Envelope[Any]:
     """Wrap a payload; correlation and causation default to the current request or event."""
-    return Envelope[type(payload)](  # type: ignore[misc]
+    return Envelope[type(payload)](
         event_id=new_id(),
         event_type=payload.event_type,
         event_version=payload.event_version,
@@ -150,7 +150,6 @@ class OutboxRelay:
         """Claim, publish and mark one batch; returns how many events were confirmed."""
         rows = await self._claim()
         if not rows:
-            BACKLOG.set(0)
             return 0
         messages = [
             OutgoingMessage(
@@ -222,7 +221,7 @@ class OutboxRelay:
             result = await session.execute(
                 delete(outbox).where(outbox.c.published_at < utcnow() - self.retention)
             )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(result.rowcount)
 
 
 async def backlog(db: Database) -> tuple[int, Any]:

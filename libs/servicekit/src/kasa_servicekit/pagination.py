@@ -55,7 +55,7 @@ def _kind_of(column: ColumnElement[Any]) -> Callable[[Any], Any]:
         return datetime.fromisoformat
     if python_type is date:
         return date.fromisoformat
-    return python_type  # type: ignore[no-any-return]
+    return python_type
 
 
 async def keyset_page(
@@ -78,5 +78,5 @@ async def keyset_page(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = _encode([getattr(last, c.key) for c in order])
+        next_cursor = _encode([getattr(last, str(c.key)) for c in order])
     return rows, next_cursor

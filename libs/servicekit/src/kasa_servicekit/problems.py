@@ -65,7 +65,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(
-            request, exc.status, exc.title, exc.detail, type_=exc.type, headers=exc.headers,
+            request,
+            exc.status,
+            exc.title,
+            exc.detail,
+            type_=exc.type,
+            headers=exc.headers,
             **exc.extra,
         )
 
@@ -81,7 +86,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
+        titles = {
+            401: "Unauthorized",
+            403: "Forbidden",
+            404: "Not Found",
+            405: "Method Not Allowed",
+        }
         return problem_response(
             request,
             exc.status_code,

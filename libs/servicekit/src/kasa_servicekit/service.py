@@ -23,7 +23,8 @@ from kasa_servicekit.consumers import Consumer, Subscription
 from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.db import Database
 from kasa_servicekit.logs import configure_logging
-from kasa_servicekit.outbox import OutboxRelay
+from kasa_servicekit.outbox import BACKLOG, OutboxRelay
+from kasa_servicekit.outbox import backlog as outbox_backlog
 from kasa_servicekit.problems import install_problem_handlers
 from kasa_servicekit.settings import ServiceSettings
 from kasa_servicekit.topology import QueuePolicy
@@ -64,27 +65,27 @@ class Runtime:
     settings: ServiceSettings
     db: Database
     bus: Bus
-    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
         task.set_name(name)
-        self.tasks.append(task)
-        task.add_done_callback(self._report)
+        self.tasks.add(task)
+        task.add_done_callback(self._finished)
         return task
 
-    @staticmethod
-    def _report(task: asyncio.Task[Any]) -> None:
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
         if not task.cancelled() and task.exception():
             log.error("background task %s died", task.get_name(), exc_info=task.exception())
 
 
 def get_runtime(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    return request.app.state.runtime
 
 
 def get_db(request: Request) -> Database:
-    return request.app.state.runtime.db  # type: ignore[no-any-return]
+    return request.app.state.runtime.db
 
 
 Db = Annotated[Database, Depends(get_db)]
@@ -97,7 +98,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     configure_tracing(spec.name, settings.otel_exporter)
     db = Database(settings.database_url)
     policy = QueuePolicy(
-        retry_delay_ms=settings.consumer_retry_delay_ms, archive_max_age=settings.archive_max_age
+        delivery_limit=settings.consumer_delivery_limit,
+        retry_delay_ms=settings.consumer_retry_delay_ms,
+        archive_max_age=settings.archive_max_age,
     )
     consumers = (
         [
@@ -129,14 +132,15 @@ def create_app(spec: ServiceSpec) -> FastAPI:
                 retention=timedelta(hours=settings.outbox_retention_hours),
             )
             runtime.spawn(relay.run(), "outbox-relay")
-        for task in spec.background:
-            runtime.spawn(task(runtime), getattr(task, "__name__", "background"))
+        for job in spec.background:
+            runtime.spawn(job(runtime), getattr(job, "__name__", "background"))
         log.info("%s %s started", spec.name, spec.version)
         yield
-        for task in runtime.tasks:
+        running = list(runtime.tasks)
+        for task in running:
             task.cancel()
         with suppress(Exception):
-            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            await asyncio.gather(*running, return_exceptions=True)
         await db.dispose()
 
     app = FastAPI(
@@ -212,6 +216,9 @@ def _operations_router(runtime: Runtime) -> APIRouter:
 
     @router.get("/metrics")
     async def metrics() -> Response:
+        with suppress(Exception):
+            waiting, _ = await asyncio.wait_for(outbox_backlog(runtime.db), timeout=2)
+            BACKLOG.set(waiting)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

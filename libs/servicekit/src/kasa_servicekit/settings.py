@@ -1,6 +1,7 @@
 """Service configuration from the environment, validated before anything starts."""
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,7 +18,7 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
-    service_name: str = Field(default="service", validation_alias="KASA_SERVICE_NAME")
+    service_name: str = "service"
     env: Literal["development", "test", "production"] = Field(
         default="development", validation_alias="KASA_ENV"
     )
@@ -37,11 +38,18 @@ class ServiceSettings(BaseSettings):
     )
     run_relay: bool = Field(default=True, validation_alias="RUN_OUTBOX_RELAY")
     run_consumers: bool = Field(default=True, validation_alias="RUN_CONSUMERS")
-    outbox_batch_size: int = Field(default=500, ge=1, le=10_000, validation_alias="OUTBOX_BATCH_SIZE")
+    outbox_batch_size: int = Field(
+        default=500, ge=1, le=10_000, validation_alias="OUTBOX_BATCH_SIZE"
+    )
     outbox_poll_seconds: float = Field(default=0.5, gt=0, validation_alias="OUTBOX_POLL_SECONDS")
-    outbox_retention_hours: int = Field(default=168, ge=1, validation_alias="OUTBOX_RETENTION_HOURS")
+    outbox_retention_hours: int = Field(
+        default=168, ge=1, validation_alias="OUTBOX_RETENTION_HOURS"
+    )
     consumer_prefetch: int = Field(default=200, ge=1, validation_alias="CONSUMER_PREFETCH")
     consumer_max_attempts: int = Field(default=5, ge=1, validation_alias="CONSUMER_MAX_ATTEMPTS")
+    consumer_delivery_limit: int = Field(
+        default=20, ge=2, validation_alias="CONSUMER_DELIVERY_LIMIT"
+    )
     consumer_retry_delay_ms: int = Field(
         default=2_000, ge=10, validation_alias="CONSUMER_RETRY_DELAY_MS"
     )
@@ -50,7 +58,7 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> "ServiceSettings":
         if self.env == "production":
-            if "guest:guest@" in self.amqp_url:
+            if urlsplit(self.amqp_url).username in (None, "", "guest"):
                 raise ValueError("AMQP_URL must not use the default guest account in production")
         return self
 

@@ -43,7 +43,9 @@ def inject_headers() -> dict[str, str]:
 
 
 def extract_context(headers: Mapping[str, Any] | None) -> Context:
-    carrier = {k: v.decode() if isinstance(v, bytes) else str(v) for k, v in (headers or {}).items()}
+    carrier = {
+        k: v.decode() if isinstance(v, bytes) else str(v) for k, v in (headers or {}).items()
+    }
     return propagate.extract(carrier)
 
 

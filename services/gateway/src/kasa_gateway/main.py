@@ -4,20 +4,19 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from kasa_servicekit.auth import JwksVerifier
-from kasa_servicekit.cli import service_main
-from kasa_servicekit.service import ServiceSpec, create_app
-
 from kasa_gateway import __version__
 from kasa_gateway.api import auth, me, proxy
 from kasa_gateway.db.tables import metadata
 from kasa_gateway.routes import upstream_urls
 from kasa_gateway.settings import GatewaySettings
 from kasa_gateway.signing_keys import load_or_create
+from kasa_servicekit.auth import JwksVerifier
+from kasa_servicekit.cli import service_main
+from kasa_servicekit.service import ServiceSpec, create_app
 
 
 def build() -> ServiceSpec:
-    settings = GatewaySettings()  # type: ignore[call-arg]
+    settings = GatewaySettings()
 
     def configure(app: FastAPI) -> None:
         key = load_or_create(settings.signing_key_file, create=settings.env != "production")
@@ -40,7 +39,7 @@ def build() -> ServiceSpec:
     )
 
 
-def app():  # type: ignore[no-untyped-def]
+def app() -> FastAPI:
     """ASGI factory: ``uvicorn --factory kasa_gateway.main:app``."""
     return create_app(build())
 

@@ -13,13 +13,19 @@ class GatewaySettings(ServiceSettings):
     signing_key_file: Path = Field(
         default=Path(".data/gateway/signing-key.pem"), validation_alias="JWT_SIGNING_KEY_FILE"
     )
-    access_token_minutes: int = Field(default=15, ge=1, le=60, validation_alias="ACCESS_TOKEN_MINUTES")
+    access_token_minutes: int = Field(
+        default=15, ge=1, le=60, validation_alias="ACCESS_TOKEN_MINUTES"
+    )
     refresh_token_days: int = Field(default=30, ge=1, validation_alias="REFRESH_TOKEN_DAYS")
-    integrations_url: str = Field(default="http://127.0.0.1:8101", validation_alias="INTEGRATIONS_URL")
+    integrations_url: str = Field(
+        default="http://127.0.0.1:8101", validation_alias="INTEGRATIONS_URL"
+    )
     ledger_url: str = Field(default="http://127.0.0.1:8102", validation_alias="LEDGER_URL")
     invoicing_url: str = Field(default="http://127.0.0.1:8103", validation_alias="INVOICING_URL")
     audit_url: str = Field(default="http://127.0.0.1:8104", validation_alias="AUDIT_URL")
-    upstream_timeout_s: float = Field(default=30.0, gt=0, validation_alias="UPSTREAM_TIMEOUT_SECONDS")
+    upstream_timeout_s: float = Field(
+        default=30.0, gt=0, validation_alias="UPSTREAM_TIMEOUT_SECONDS"
+    )
 
     @model_validator(mode="after")
     def _signing_key_must_exist_in_production(self) -> "GatewaySettings":

@@ -26,8 +26,14 @@ class SigningKey:
         raw = self.private_key.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
-        return {"kty": "OKP", "crv": "Ed25519", "x": _b64(raw), "kid": self.kid, "alg": "EdDSA",
-                "use": "sig"}
+        return {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": _b64(raw),
+            "kid": self.kid,
+            "alg": "EdDSA",
+            "use": "sig",
+        }
 
     def sign(self, claims: dict[str, Any]) -> str:
         return jwt.encode(claims, self.private_key, algorithm="EdDSA", headers={"kid": self.kid})
@@ -50,5 +56,7 @@ def load_or_create(path: Path, *, create: bool) -> SigningKey:
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{path} is not an Ed25519 private key")
-    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
     return SigningKey(key, kid=hashlib.sha256(public).hexdigest()[:16])

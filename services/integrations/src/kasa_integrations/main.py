@@ -3,14 +3,15 @@
 import asyncio
 from pathlib import Path
 
-from kasa_servicekit.cli import service_main
-from kasa_servicekit.service import Runtime, ServiceSpec, create_app
+from fastapi import FastAPI
 
 from kasa_integrations import __version__
 from kasa_integrations.api import syncs
 from kasa_integrations.db.tables import metadata
 from kasa_integrations.settings import IntegrationsSettings
 from kasa_integrations.sync_engine import STALE_AFTER, fail_interrupted_syncs
+from kasa_servicekit.cli import service_main
+from kasa_servicekit.service import Runtime, ServiceSpec, create_app
 
 
 async def recover_interrupted_syncs(runtime: Runtime) -> None:
@@ -23,7 +24,7 @@ def build() -> ServiceSpec:
     return ServiceSpec(
         name="integrations",
         version=__version__,
-        settings=IntegrationsSettings(),  # type: ignore[call-arg]
+        settings=IntegrationsSettings(),
         metadata=metadata,
         migrations=Path(__file__).parent / "db" / "migrations",
         routers=[syncs.router],
@@ -31,7 +32,7 @@ def build() -> ServiceSpec:
     )
 
 
-def app():  # type: ignore[no-untyped-def]
+def app() -> FastAPI:
     """ASGI factory: ``uvicorn --factory kasa_integrations.main:app``."""
     return create_app(build())
 

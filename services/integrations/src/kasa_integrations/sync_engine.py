@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from kasa_contracts import Actor, EventPayload
 from kasa_contracts.events.integrations import (
@@ -20,14 +21,13 @@ from kasa_contracts.events.integrations import (
     SyncStarted,
     TransactionImported,
 )
+from kasa_integrations.db.tables import ImportedRecord, Sync
+from kasa_integrations.plugins import PLUGINS, Plugin
+from kasa_integrations.plugins.base import BankTransaction, SyncContext
 from kasa_servicekit.db import Database, utcnow
 from kasa_servicekit.ids import new_id
 from kasa_servicekit.outbox import add_events, make_envelope
 from kasa_servicekit.problems import ProblemError
-
-from kasa_integrations.db.tables import ImportedRecord, Sync
-from kasa_integrations.plugins import Plugin
-from kasa_integrations.plugins.base import BankTransaction, SyncContext
 
 log = logging.getLogger("kasa.integrations.sync")
 
@@ -78,6 +78,12 @@ async def request_sync(
             details={},
         )
         session.add(sync)
+        try:
+            await session.flush()
+        except IntegrityError:
+            raise ProblemError(
+                409, "Conflict", f"a sync of {plugin.name} is already running"
+            ) from None
     return sync
 
 
@@ -211,7 +217,9 @@ class SyncRun:
             )
         else:
             payload = SyncFailed(
-                **common, error_message=error or "failed", records_processed=self.counts["processed"]
+                **common,
+                error_message=error or "failed",
+                records_processed=self.counts["processed"],
             )
         async with self.db.transaction() as session:
             await session.execute(
@@ -228,15 +236,37 @@ class SyncRun:
 
 
 async def fail_interrupted_syncs(db: Database) -> int:
-    """Mark failed every sync whose runner stopped sending heartbeats."""
+    """Mark failed every sync whose runner stopped sending heartbeats, and say so."""
     async with db.transaction() as session:
-        result = await session.execute(
-            update(Sync)
-            .where(Sync.status.in_(ACTIVE), Sync.heartbeat_at < utcnow() - STALE_AFTER)
-            .values(
-                status="failed",
-                completed_at=utcnow(),
-                error_message="interrupted: the service stopped before the sync finished",
+        stale = (
+            await session.scalars(
+                select(Sync)
+                .where(Sync.status.in_(ACTIVE), Sync.heartbeat_at < utcnow() - STALE_AFTER)
+                .with_for_update(skip_locked=True)
             )
-        )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+        ).all()
+        events = []
+        for sync in stale:
+            sync.status = "failed"
+            sync.completed_at = utcnow()
+            sync.error_message = "interrupted: the service stopped before the sync finished"
+            plugin = PLUGINS.get(sync.plugin)
+            actor = plugin_actor(plugin) if plugin else Actor(type="system", id="integrations")
+            payload = SyncFailed(
+                sync_id=sync.id,
+                plugin=sync.plugin,
+                plugin_version=sync.plugin_version,
+                error_message=sync.error_message,
+                records_processed=sync.records_processed,
+            )
+            events.append(
+                make_envelope(
+                    payload,
+                    producer="integrations",
+                    workspace_id=sync.workspace_id,
+                    actor=actor,
+                    correlation_id=str(sync.id),
+                )
+            )
+        await add_events(session, events)
+    return len(stale)

@@ -2,16 +2,17 @@
 
 from pathlib import Path
 
-from kasa_contracts.events.integrations import TransactionImported
-from kasa_servicekit.cli import service_main
-from kasa_servicekit.consumers import Subscription
-from kasa_servicekit.service import ServiceSpec, create_app
+from fastapi import FastAPI
 
+from kasa_contracts.events.integrations import TransactionImported
 from kasa_ledger import __version__
 from kasa_ledger.api import transactions
 from kasa_ledger.consumers import transaction_imported
 from kasa_ledger.db.tables import metadata
 from kasa_ledger.settings import LedgerSettings
+from kasa_servicekit.cli import service_main
+from kasa_servicekit.consumers import Subscription
+from kasa_servicekit.service import ServiceSpec, create_app
 
 SUBSCRIPTIONS = [
     Subscription(
@@ -24,7 +25,7 @@ def build() -> ServiceSpec:
     return ServiceSpec(
         name="ledger",
         version=__version__,
-        settings=LedgerSettings(),  # type: ignore[call-arg]
+        settings=LedgerSettings(),
         metadata=metadata,
         migrations=Path(__file__).parent / "db" / "migrations",
         routers=[transactions.router],
@@ -32,7 +33,7 @@ def build() -> ServiceSpec:
     )
 
 
-def app():  # type: ignore[no-untyped-def]
+def app() -> FastAPI:
     """ASGI factory: ``uvicorn --factory kasa_ledger.main:app``."""
     return create_app(build())
 

@@ -8,11 +8,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from kasa_audit.db.tables import AuditEntry
 from kasa_servicekit.auth import CurrentPrincipal
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.service import Db
-
-from kasa_audit.db.tables import AuditEntry
 
 router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
 

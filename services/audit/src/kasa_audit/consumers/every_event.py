@@ -6,13 +6,12 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kasa_audit.db.tables import ArchivedEvent, AuditEntry
+from kasa_audit.domain.entries import describe
 from kasa_contracts import Envelope, RawEnvelope
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.ids import new_id
 from kasa_servicekit.tracing import current_trace_id
-
-from kasa_audit.db.tables import ArchivedEvent, AuditEntry
-from kasa_audit.domain.entries import describe
 
 
 class ArchivedEnvelope(RawEnvelope):

@@ -12,26 +12,25 @@ from sqlalchemy import func, select
 
 from kasa_contracts import Actor
 from kasa_contracts.events.identity import UserRegistered
+from kasa_gateway.db.tables import Membership, RefreshToken, User, Workspace
+from kasa_gateway.passwords import hash_password, verify_password
+from kasa_gateway.settings import GatewaySettings
+from kasa_gateway.signing_keys import SigningKey
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.ids import new_id
 from kasa_servicekit.outbox import add_events, make_envelope
 from kasa_servicekit.problems import ProblemError
 from kasa_servicekit.service import Db
 
-from kasa_gateway.db.tables import Membership, RefreshToken, User, Workspace
-from kasa_gateway.passwords import hash_password, verify_password
-from kasa_gateway.settings import GatewaySettings
-from kasa_gateway.signing_keys import SigningKey
-
 router = APIRouter(tags=["auth"])
 
 
 def get_settings(request: Request) -> GatewaySettings:
-    return request.app.state.runtime.settings  # type: ignore[no-any-return]
+    return request.app.state.runtime.settings
 
 
 def get_signing_key(request: Request) -> SigningKey:
-    return request.app.state.signing_key  # type: ignore[no-any-return]
+    return request.app.state.signing_key
 
 
 Settings = Annotated[GatewaySettings, Depends(get_settings)]
@@ -64,7 +63,7 @@ class TokenIn(BaseModel):
 class TokenOut(BaseModel):
     access_token: str
     refresh_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int
 
 
@@ -82,14 +81,18 @@ async def register(body: RegisterIn, db: Db) -> RegisteredOut:
         raise ProblemError(422, "Unprocessable Content", "the password must not be the email")
     password_hash = await hash_password(body.password)
     now = utcnow()
-    user = User(id=new_id(), email=email, name=body.name, password_hash=password_hash, created_at=now)
+    user = User(
+        id=new_id(), email=email, name=body.name, password_hash=password_hash, created_at=now
+    )
     workspace = Workspace(id=new_id(), name=body.workspace_name, created_at=now)
     async with db.transaction() as session:
         if await session.scalar(select(User.id).where(func.lower(User.email) == email)):
             raise ProblemError(409, "Conflict", "an account with this email already exists")
         session.add_all([user, workspace])
         await session.flush()
-        session.add(Membership(user_id=user.id, workspace_id=workspace.id, role="owner", created_at=now))
+        session.add(
+            Membership(user_id=user.id, workspace_id=workspace.id, role="owner", created_at=now)
+        )
         event = UserRegistered(user_id=user.id, name=user.name, workspace_name=workspace.name)
         actor = Actor(type="user", id=str(user.id), name=user.name)
         await add_events(

@@ -4,13 +4,11 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import select
 
+from kasa_gateway.db.tables import User, Workspace
 from kasa_servicekit.auth import CurrentPrincipal
 from kasa_servicekit.problems import ProblemError
 from kasa_servicekit.service import Db
-
-from kasa_gateway.db.tables import User, Workspace
 
 router = APIRouter(prefix="/api/v1/me", tags=["me"])
 

@@ -7,11 +7,10 @@ from fastapi import APIRouter, Request
 from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
+from kasa_gateway.routes import PORTAL_OWNER, RESOURCE_OWNERS
 from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.problems import ProblemError
 from kasa_servicekit.tracing import inject_headers
-
-from kasa_gateway.routes import PORTAL_OWNER, RESOURCE_OWNERS
 
 log = logging.getLogger("kasa.gateway.proxy")
 
@@ -30,6 +29,8 @@ HOP_BY_HOP = {
     "upgrade",
     "host",
 }
+# Our own server sets these on the way out; the upstream's copies would be duplicates.
+RESPONSE_SKIP = HOP_BY_HOP | {"date", "server"}
 
 
 def create_upstream_client(timeout: float) -> httpx.AsyncClient:
@@ -57,14 +58,18 @@ async def forward(request: Request, service: str) -> Response:
         response = await client.send(upstream, stream=True)
     except httpx.TimeoutException as exc:
         log.warning("%s timed out: %s", service, exc)
-        raise ProblemError(504, "Gateway Timeout", f"the {service} service did not answer in time") from exc
+        raise ProblemError(
+            504, "Gateway Timeout", f"the {service} service did not answer in time"
+        ) from exc
     except httpx.TransportError as exc:
         log.warning("%s unreachable: %s", service, exc)
-        raise ProblemError(503, "Service Unavailable", f"the {service} service is unavailable") from exc
+        raise ProblemError(
+            503, "Service Unavailable", f"the {service} service is unavailable"
+        ) from exc
     return StreamingResponse(
         response.aiter_raw(),
         status_code=response.status_code,
-        headers={k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP},
+        headers={k: v for k, v in response.headers.items() if k.lower() not in RESPONSE_SKIP},
         background=BackgroundTask(response.aclose),
     )
 

@@ -8,14 +8,13 @@ from fastapi import APIRouter, Body, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from kasa_integrations.db.tables import Sync
+from kasa_integrations.plugins import PLUGINS
+from kasa_integrations.sync_engine import SyncRun, request_sync
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.problems import not_found
 from kasa_servicekit.service import Db, get_runtime
-
-from kasa_integrations.db.tables import Sync
-from kasa_integrations.plugins import PLUGINS
-from kasa_integrations.sync_engine import SyncRun, request_sync
 
 router = APIRouter(prefix="/api/v1", tags=["syncs"])
 
@@ -59,8 +58,11 @@ class SyncOut(BaseModel):
             else None
         )
         return cls.model_validate(
-            {**{c: getattr(sync, c) for c in _COLUMNS}, "duration_s": duration,
-             "metadata": sync.details or {}}
+            {
+                **{c: getattr(sync, c) for c in _COLUMNS},
+                "duration_s": duration,
+                "metadata": sync.details or {},
+            }
         )
 
 

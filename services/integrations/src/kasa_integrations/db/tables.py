@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, Integer, MetaData, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kasa_servicekit.db import UtcDateTime
@@ -19,7 +19,18 @@ class Sync(Base):
     """One run of one plugin for one workspace, with its outcome."""
 
     __tablename__ = "syncs"
-    __table_args__ = (Index("ix_syncs_workspace_created", "workspace_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_syncs_workspace_created", "workspace_id", "created_at", "id"),
+        # At most one active sync per workspace and plugin, even under concurrent requests.
+        Index(
+            "uq_syncs_one_active",
+            "workspace_id",
+            "plugin",
+            unique=True,
+            postgresql_where=text("status IN ('pending', 'running')"),
+            sqlite_where=text("status IN ('pending', 'running')"),
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     workspace_id: Mapped[UUID]

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from kasa_contracts.events.integrations import BankAccountRef
-
 from kasa_integrations.plugins.base import BankTransaction, Plugin, SyncContext
 
 ACCOUNT = BankAccountRef(

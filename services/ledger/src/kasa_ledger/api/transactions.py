@@ -5,16 +5,16 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import select
 
 from kasa_contracts.types import DecimalString
+from kasa_ledger.db.tables import Transaction
 from kasa_servicekit.auth import CurrentPrincipal
+from kasa_servicekit.money import at_currency_precision
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.problems import not_found
 from kasa_servicekit.service import Db
-
-from kasa_ledger.db.tables import Transaction
 
 router = APIRouter(prefix="/api/v1/transactions", tags=["transactions"])
 
@@ -41,6 +41,11 @@ class TransactionOut(BaseModel):
     category: str | None
     raw_data: dict[str, Any]
     created_at: datetime
+
+    @model_validator(mode="after")
+    def _readable_amount(self) -> "TransactionOut":
+        self.amount = at_currency_precision(self.amount, self.currency)
+        return self
 
 
 @router.get("", response_model=Page[TransactionOut])

@@ -7,12 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kasa_contracts import Envelope
 from kasa_contracts.events.integrations import TransactionImported
 from kasa_contracts.events.ledger import TransactionRecorded
+from kasa_ledger.db.tables import Transaction
 from kasa_servicekit.db import insert_if_absent, utcnow
 from kasa_servicekit.ids import new_id
 from kasa_servicekit.outbox import add_events, make_envelope
-
-from kasa_ledger.db.tables import Transaction
-
 
 
 async def handle(session: AsyncSession, event: Envelope[Any]) -> None:
@@ -39,7 +37,7 @@ async def handle(session: AsyncSession, event: Envelope[Any]) -> None:
         "created_at": utcnow(),
     }
     unique = ["workspace_id", "source", "external_id"]
-    if not await insert_if_absent(session, Transaction.__table__, row, unique):  # type: ignore[arg-type]
+    if not await insert_if_absent(session, Transaction.__table__, row, unique):
         return
     recorded = TransactionRecorded(
         transaction_id=row["id"],

@@ -1,5 +1,4 @@
-from kasa_servicekit.migrations import run_env
-
 from kasa_integrations.db.tables import metadata
+from kasa_servicekit.migrations import run_env
 
 run_env(metadata)

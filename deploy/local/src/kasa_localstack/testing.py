@@ -1,0 +1,170 @@
+"""Helpers for tests that drive the real system: API client, broker proxy, metrics."""
+
+import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]],
+    done: Callable[[T], bool],
+    *,
+    timeout: float = 60,
+    interval: float = 0.3,
+    what: str = "condition",
+) -> T:
+    """Poll ``probe`` until ``done`` holds for its result; bounded by ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if done(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout:.0f}s; last value: {value!r}")
+        await asyncio.sleep(interval)
+
+
+class KasaClient:
+    """A user of the public API, through the gateway."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=30)
+        self.token: str | None = None
+        self.user: dict[str, Any] = {}
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    async def register_and_login(self, email: str, password: str = "correct horse battery") -> None:  # noqa: S107
+        response = await self.http.post(
+            "/api/v1/auth/register",
+            json={
+                "email": email,
+                "password": password,
+                "name": "Test User",
+                "workspace_name": f"Workspace of {email}",
+            },
+        )
+        assert response.status_code == 201, response.text
+        self.user = response.json()
+        response = await self.http.post(
+            "/api/v1/auth/token", json={"email": email, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        self.token = response.json()["access_token"]
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.get(
+            path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs
+        )
+
+    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.post(
+            path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs
+        )
+
+    async def all_items(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        """Every item of a cursor-paginated list."""
+        items: list[dict[str, Any]] = []
+        cursor = None
+        for _ in range(10_000):
+            query = {**params, "limit": 500, **({"cursor": cursor} if cursor else {})}
+            response = await self.get(path, params=query)
+            assert response.status_code == 200, response.text
+            page = response.json()
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return items
+        raise AssertionError("pagination did not end")
+
+    async def count(self, path: str, **params: Any) -> int:
+        return len(await self.all_items(path, **params))
+
+    async def start_sync(self, count: int, **headers: str) -> str:
+        response = await self.post(
+            "/api/v1/plugins/demo/syncs", json={"count": count}, headers=headers
+        )
+        assert response.status_code == 202, response.text
+        return str(response.json()["id"])
+
+    async def wait_sync(self, sync_id: str, timeout: float = 120) -> dict[str, Any]:
+        async def probe() -> dict[str, Any]:
+            return (await self.get(f"/api/v1/syncs/{sync_id}")).json()
+
+        return await eventually(
+            probe,
+            lambda s: s.get("status") in ("completed", "failed"),
+            timeout=timeout,
+            what=f"sync {sync_id} finished",
+        )
+
+
+async def metric(base_url: str, name: str, **labels: str) -> float:
+    """The value of one sample on a service's /metrics (0 when absent)."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        text = (await client.get(f"{base_url}/metrics")).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return 0.0
+
+
+class TcpProxy:
+    """A loopback TCP proxy a test can cut, to make one service lose the broker."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+
+    async def cut(self) -> None:
+        """Refuse new connections and drop the open ones."""
+        if self._server:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for writer in list(self._writers):
+            writer.close()
+        self._writers.clear()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+        self._writers |= {writer, up_writer}
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(Exception):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._writers -= {writer, up_writer}

@@ -1,0 +1,74 @@
+import json
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import select
+
+from kasa_audit.consumers import every_event
+from kasa_audit.db.tables import ArchivedEvent, AuditEntry, metadata
+from kasa_audit.domain.entries import describe
+from kasa_audit.main import SUBSCRIPTIONS
+from kasa_contracts import CATALOG, RawEnvelope
+from kasa_servicekit.consumers import handle_event
+from kasa_servicekit.testing import sqlite_database
+
+
+def raw(event_type: str, payload: dict, actor_type: str = "plugin") -> bytes:
+    return json.dumps(
+        {
+            "event_id": str(uuid4()),
+            "event_type": event_type,
+            "event_version": 1,
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "producer": event_type.split(".")[0],
+            "workspace_id": str(uuid4()),
+            "actor": {"type": actor_type, "id": "fio", "name": "Fio"},
+            "correlation_id": "sync-9",
+            "payload": payload,
+        }
+    ).encode()
+
+
+@pytest.mark.parametrize("routing_key", sorted(CATALOG))
+def test_every_catalogued_event_maps_to_an_entry(routing_key):
+    spec = CATALOG[routing_key]
+    payload = {spec.payload.entity_id_field: "entity-1"}
+    envelope = RawEnvelope.model_validate_json(raw(spec.payload.event_type, payload))
+    entry = describe(envelope)
+    assert entry["entity_type"] == spec.payload.entity_type
+    assert entry["entity_id"] == "entity-1"
+    assert entry["action"] == spec.payload.event_type.rsplit(".", 1)[-1]
+
+
+def test_plugin_events_name_the_plugin_as_source():
+    body = raw(
+        "integrations.transaction.imported",
+        {"external_id": "x1", "plugin": "fio", "plugin_version": "1.2.0"},
+    )
+    entry = describe(RawEnvelope.model_validate_json(body))
+    assert entry["source"] == {
+        "service": "integrations",
+        "plugin": "fio",
+        "plugin_version": "1.2.0",
+    }
+
+
+async def test_the_envelope_is_archived_verbatim_with_its_entry(tmp_path):
+    body = raw(
+        "integrations.transaction.imported",
+        {
+            "external_id": "x1",
+            "plugin": "fio",
+            "plugin_version": "1.2.0",
+            "unknown_future_field": {"kept": True},
+        },
+    )
+    async with sqlite_database(tmp_path, metadata) as db:
+        await handle_event(db, SUBSCRIPTIONS[0], every_event.parse(body))
+        async with db.sessions() as session:
+            archived = await session.scalar(select(ArchivedEvent))
+            entry = await session.scalar(select(AuditEntry))
+    assert archived.body == body.decode()
+    assert (entry.actor_type, entry.actor_id, entry.correlation_id) == ("plugin", "fio", "sync-9")
+    assert entry.entity_id == "x1"

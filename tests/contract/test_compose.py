@@ -1,0 +1,288 @@
+"""compose.yaml agrees with what the services require of their environment.
+
+No container engine is needed: the file is parsed, its ``${VAR:-default}`` interpolation is
+resolved from the defaults alone (what ``docker compose up`` does with nothing set), and each
+service's own settings class validates the environment it would get.
+"""
+
+import importlib
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy.engine import make_url
+
+from kasa_servicekit.settings import ServiceSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "compose.yaml"
+DOCKERFILE = ROOT / "deploy" / "docker" / "Dockerfile"
+KASA_SERVICES = ("gateway", "integrations", "ledger", "invoicing", "audit")
+INFRA = ("rabbitmq", "postgres")
+# Required by the deployment although the settings have local-run defaults.
+DEPLOYMENT_VARIABLES = {"AMQP_URL", "JWKS_URL", "KASA_ENV", "HOST", "PORT"}
+
+_INTERPOLATION = re.compile(
+    r"\$(?:(?P<escaped>\$)|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<rest>[^}]*)\}"
+    r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+def _interpolate(value: str) -> str:
+    """Compose interpolation with an empty environment: every variable needs a default."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match["escaped"]:
+            return "$"
+        name = match["braced"] or match["bare"]
+        rest = match["rest"] or ""
+        for operator in (":-", "-"):
+            if rest.startswith(operator):
+                return _interpolate(rest[len(operator) :])
+        raise AssertionError(f"${{{name}{rest}}} has no default: compose.yaml must run as is")
+
+    return _INTERPOLATION.sub(replace, value)
+
+
+def _resolve(node: Any) -> Any:
+    if isinstance(node, str):
+        return _interpolate(node)
+    if isinstance(node, list):
+        return [_resolve(item) for item in node]
+    if isinstance(node, dict):
+        return {key: _resolve(value) for key, value in node.items()}
+    return node
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return _resolve(yaml.safe_load(COMPOSE_FILE.read_text()))
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, Any]:
+    return compose["services"]
+
+
+def _environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+    return {key: "" if value is None else str(value) for key, value in env.items()}
+
+
+def _settings_class(name: str) -> type[ServiceSettings]:
+    module = importlib.import_module(f"kasa_{name}.settings")
+    found = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, ServiceSettings)
+        and value.__module__ == module.__name__
+    ]
+    assert len(found) == 1, f"kasa_{name}.settings should define one settings class: {found}"
+    return found[0]
+
+
+def _env_name(settings: type[ServiceSettings], field: str) -> str:
+    alias = settings.model_fields[field].validation_alias
+    assert isinstance(alias, str), f"{settings.__name__}.{field} needs one env variable name"
+    return alias
+
+
+def _required_variables(settings: type[ServiceSettings]) -> set[str]:
+    return {
+        _env_name(settings, name)
+        for name, field in settings.model_fields.items()
+        if field.is_required()
+    }
+
+
+def _aliases(settings: type[ServiceSettings]) -> set[str]:
+    aliases = {field.validation_alias for field in settings.model_fields.values()}
+    return {alias for alias in aliases if isinstance(alias, str)}
+
+
+def _upstream_variables() -> set[str]:
+    """The gateway's own *_URL settings: where it routes to."""
+    own = _aliases(_settings_class("gateway")) - _aliases(ServiceSettings)
+    return {name for name in own if name.endswith("_URL")}
+
+
+def _depends_on(service: dict[str, Any]) -> dict[str, str]:
+    depends = service.get("depends_on") or {}
+    if isinstance(depends, list):  # the short form waits for nothing but the start
+        return dict.fromkeys(depends, "service_started")
+    return {
+        name: (spec or {}).get("condition", "service_started") for name, spec in depends.items()
+    }
+
+
+def _network_names(service: dict[str, Any]) -> list[str]:
+    networks = service.get("networks") or ["default"]
+    return list(networks)
+
+
+def test_every_service_is_defined(services: dict[str, Any]) -> None:
+    assert set(services) == {*INFRA, *KASA_SERVICES}
+
+
+def test_every_service_has_a_healthcheck(services: dict[str, Any]) -> None:
+    for name, service in services.items():
+        check = service.get("healthcheck")
+        assert check and check.get("test") and not check.get("disable"), name
+
+
+def test_kasa_services_probe_their_health_endpoint(services: dict[str, Any]) -> None:
+    for name in KASA_SERVICES:
+        probe = " ".join(services[name]["healthcheck"]["test"])
+        assert "/health/" in probe, name
+
+
+def test_infrastructure_health_checks(services: dict[str, Any]) -> None:
+    assert "rabbitmq-diagnostics" in " ".join(services["rabbitmq"]["healthcheck"]["test"])
+    assert "ping" in " ".join(services["rabbitmq"]["healthcheck"]["test"])
+    assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
+
+
+def test_kasa_services_wait_for_a_healthy_broker_and_database(services: dict[str, Any]) -> None:
+    for name in KASA_SERVICES:
+        depends = _depends_on(services[name])
+        for infra in INFRA:
+            assert depends.get(infra) == "service_healthy", f"{name} must wait for {infra}"
+
+
+def test_kasa_services_are_built_from_the_shared_dockerfile(services: dict[str, Any]) -> None:
+    for name in KASA_SERVICES:
+        build = services[name]["build"]
+        assert (ROOT / build.get("context", ".") / build["dockerfile"]).resolve() == DOCKERFILE
+        assert build["args"]["SERVICE"] == name
+
+
+def test_dockerfile_declares_the_service_build_arg() -> None:
+    text = DOCKERFILE.read_text()
+    assert re.search(r"^ARG SERVICE\b", text, re.MULTILINE)
+    assert re.search(r"^HEALTHCHECK\b.*/health/live", text, re.MULTILINE | re.DOTALL)
+    user = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
+    assert user and user[-1].split(":")[0] not in {"root", "0"}, "the image must not run as root"
+
+
+def test_every_kasa_service_sets_what_its_settings_require(services: dict[str, Any]) -> None:
+    for name in KASA_SERVICES:
+        required = _required_variables(_settings_class(name)) | DEPLOYMENT_VARIABLES
+        if name == "gateway":
+            required |= {"JWT_SIGNING_KEY_FILE"} | _upstream_variables()
+        env = _environment(services[name])
+        missing = {variable for variable in required if not env.get(variable)}
+        assert not missing, f"{name} lacks {sorted(missing)}"
+        assert env["KASA_ENV"] == "production", name
+
+
+def test_required_variables_are_read_from_the_settings() -> None:
+    # Guards the introspection itself: the shared settings have exactly one required field.
+    assert _required_variables(ServiceSettings) == {"DATABASE_URL"}
+    assert _upstream_variables() == {"INTEGRATIONS_URL", "LEDGER_URL", "INVOICING_URL", "AUDIT_URL"}
+
+
+def test_gateway_routes_to_every_service_by_its_compose_name(services: dict[str, Any]) -> None:
+    env = _environment(services["gateway"])
+    for name in KASA_SERVICES:
+        if name == "gateway":
+            continue
+        port = _environment(services[name])["PORT"]
+        assert env[f"{name.upper()}_URL"] == f"http://{name}:{port}", name
+
+
+def test_services_fetch_keys_from_the_gateway(services: dict[str, Any]) -> None:
+    gateway_port = _environment(services["gateway"])["PORT"]
+    for name in KASA_SERVICES:
+        jwks = _environment(services[name])["JWKS_URL"]
+        assert jwks == f"http://gateway:{gateway_port}/.well-known/jwks.json", name
+
+
+def test_each_service_owns_its_database(services: dict[str, Any]) -> None:
+    postgres = _environment(services["postgres"])
+    init_sql = ROOT / "deploy" / "postgres" / "init-databases.sql"
+    created = set(re.findall(r"CREATE DATABASE\s+(\w+)", init_sql.read_text(), re.IGNORECASE))
+    mounts = " ".join(services["postgres"].get("volumes", []))
+    assert "deploy/postgres/init-databases.sql:/docker-entrypoint-initdb.d/" in mounts
+
+    databases = []
+    for name in KASA_SERVICES:
+        url = make_url(_environment(services[name])["DATABASE_URL"])
+        assert url.drivername == "postgresql+asyncpg", name
+        assert url.host == "postgres", name
+        assert (url.username, url.password) == (
+            postgres["POSTGRES_USER"],
+            postgres["POSTGRES_PASSWORD"],
+        ), name
+        assert url.database == f"kasa_{name}", name
+        assert url.database in created, f"init-databases.sql does not create {url.database}"
+        databases.append(url.database)
+    assert len(set(databases)) == len(databases)
+
+
+def test_services_use_the_broker_account_compose_creates(services: dict[str, Any]) -> None:
+    broker = _environment(services["rabbitmq"])
+    user, password = broker["RABBITMQ_DEFAULT_USER"], broker["RABBITMQ_DEFAULT_PASS"]
+    assert user != "guest"
+    for name in KASA_SERVICES:
+        url = make_url(_environment(services[name])["AMQP_URL"])
+        assert (url.username, url.password, url.host) == (user, password, "rabbitmq"), name
+
+
+def test_only_the_gateway_publishes_a_port(services: dict[str, Any]) -> None:
+    for name, service in services.items():
+        if name != "gateway":
+            assert not service.get("ports"), f"{name} must not publish ports"
+    ports = services["gateway"]["ports"]
+    assert len(ports) == 1
+    target = ports[0]["target"] if isinstance(ports[0], dict) else str(ports[0]).rsplit(":", 1)[-1]
+    assert str(target) == _environment(services["gateway"])["PORT"] == "8000"
+
+
+def test_broker_and_database_stay_on_the_internal_network(compose: dict[str, Any]) -> None:
+    networks = compose.get("networks") or {}
+    for name in (*INFRA, "ledger", "invoicing", "audit"):
+        for network in _network_names(compose["services"][name]):
+            assert (networks.get(network) or {}).get("internal") is True, f"{name} on {network}"
+    for name in KASA_SERVICES:
+        assert "internal" in _network_names(compose["services"][name]), name
+
+
+def test_gateway_signing_key_is_a_mounted_secret(compose: dict[str, Any]) -> None:
+    gateway = compose["services"]["gateway"]
+    secrets = [s if isinstance(s, str) else s["source"] for s in gateway.get("secrets", [])]
+    key_file = _environment(gateway)["JWT_SIGNING_KEY_FILE"]
+    assert key_file in {f"/run/secrets/{secret}" for secret in secrets}
+    secret = key_file.removeprefix("/run/secrets/")
+    assert compose["secrets"][secret]["file"] == "./deploy/secrets/jwt-signing-key.pem"
+
+
+@pytest.mark.parametrize("name", KASA_SERVICES)
+def test_settings_accept_the_compose_environment(
+    name: str, services: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings_class = _settings_class(name)
+    env = _environment(services[name])
+    if name == "gateway":
+        key = tmp_path / "jwt-signing-key.pem"
+        key.write_text("a key file; only its existence is checked here\n")
+        env["JWT_SIGNING_KEY_FILE"] = str(key)
+    # Only what compose sets: nothing from the environment this test runs in.
+    for field in settings_class.model_fields.values():
+        if isinstance(field.validation_alias, str):
+            monkeypatch.delenv(field.validation_alias, raising=False)
+            monkeypatch.delenv(field.validation_alias.lower(), raising=False)
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value)
+
+    settings = settings_class()
+
+    assert settings.env == "production"
+    assert settings.database_url == env["DATABASE_URL"]
+    assert settings.amqp_url == env["AMQP_URL"]
+    assert settings.host == "0.0.0.0"
+    assert settings.port == int(env["PORT"])
