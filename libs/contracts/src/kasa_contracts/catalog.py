@@ -1,45 +1,15 @@
 """The event catalog: every event Kasa publishes, its producer and its consumers."""
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
-from kasa_contracts.envelope import Envelope, EventPayload
-from kasa_contracts.events.identity import UserRegistered
-from kasa_contracts.events.integrations import (
-    SyncCompleted,
-    SyncFailed,
-    SyncStarted,
-    TransactionImported,
-)
-from kasa_contracts.events.ledger import TransactionRecorded
+from kasa_contracts.envelope import Envelope
 
+# Each producer's module lists its events in SPECS; adding a module here adds its events.
+from kasa_contracts.events import identity, integrations, invoicing, ledger
+from kasa_contracts.spec import EventSpec
 
-@dataclass(frozen=True)
-class EventSpec:
-    """One catalogued event: its payload model, who publishes it and who listens."""
-
-    payload: type[EventPayload]
-    producer: str
-    consumers: tuple[str, ...]
-
-    @property
-    def routing_key(self) -> str:
-        return self.payload.routing_key()
-
-    @property
-    def envelope(self) -> type[Envelope[Any]]:
-        return Envelope[self.payload]
-
-
-_SPECS = [
-    EventSpec(UserRegistered, "gateway", ("audit",)),
-    EventSpec(TransactionImported, "integrations", ("ledger", "audit")),
-    EventSpec(SyncStarted, "integrations", ("audit",)),
-    EventSpec(SyncCompleted, "integrations", ("audit",)),
-    EventSpec(SyncFailed, "integrations", ("audit",)),
-    EventSpec(TransactionRecorded, "ledger", ("audit",)),
-]
+_SPECS = [*identity.SPECS, *integrations.SPECS, *ledger.SPECS, *invoicing.SPECS]
 
 CATALOG: dict[str, EventSpec] = {spec.routing_key: spec for spec in _SPECS}
 """Every event by routing key (``<service>.<entity>.<verb>.v<major>``)."""

@@ -26,9 +26,12 @@ def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> 
     command.upgrade(alembic_config(migrations_dir, database_url), revision)
 
 
-def run_env(service_metadata: MetaData) -> None:
-    """The body of every service's ``migrations/env.py``: its tables plus outbox and inbox."""
-    target = [service_metadata, kit_metadata]
+def run_env(service_metadata: MetaData, *extra: MetaData) -> None:
+    """The body of every service's ``migrations/env.py``: its tables plus outbox and inbox.
+
+    ``extra`` adds opt-in kit tables, e.g. ``idempotency_metadata``.
+    """
+    target = [service_metadata, kit_metadata, *extra]
     url = context.config.get_main_option("sqlalchemy.url")
     assert url, "sqlalchemy.url is not configured"
 

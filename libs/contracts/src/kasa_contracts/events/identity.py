@@ -3,6 +3,7 @@
 from uuid import UUID
 
 from kasa_contracts.envelope import EventPayload
+from kasa_contracts.spec import EventSpec
 
 
 class UserRegistered(EventPayload):
@@ -15,3 +16,6 @@ class UserRegistered(EventPayload):
     user_id: UUID
     name: str
     workspace_name: str
+
+
+SPECS = [EventSpec(UserRegistered, "gateway", ("audit",))]

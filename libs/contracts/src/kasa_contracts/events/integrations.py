@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from kasa_contracts.envelope import EventPayload
+from kasa_contracts.spec import EventSpec
 from kasa_contracts.types import CurrencyCode, PositiveAmount
 
 
@@ -91,3 +92,11 @@ class SyncFailed(EventPayload):
     plugin_version: str
     error_message: str
     records_processed: int = Field(ge=0)
+
+
+SPECS = [
+    EventSpec(TransactionImported, "integrations", ("ledger", "audit")),
+    EventSpec(SyncStarted, "integrations", ("audit",)),
+    EventSpec(SyncCompleted, "integrations", ("audit",)),
+    EventSpec(SyncFailed, "integrations", ("audit",)),
+]

@@ -5,6 +5,7 @@ from typing import Literal
 from uuid import UUID
 
 from kasa_contracts.envelope import EventPayload
+from kasa_contracts.spec import EventSpec
 from kasa_contracts.types import CurrencyCode, PositiveAmount
 
 
@@ -22,3 +23,6 @@ class TransactionRecorded(EventPayload):
     amount: PositiveAmount
     currency: CurrencyCode
     transacted_on: date
+
+
+SPECS = [EventSpec(TransactionRecorded, "ledger", ("audit",))]
