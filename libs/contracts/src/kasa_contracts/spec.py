@@ -20,4 +20,4 @@ class EventSpec:
 
     @property
     def envelope(self) -> type[Envelope[Any]]:
-        return Envelope[self.payload]  # type: ignore[name-defined]
+        return Envelope[self.payload]
