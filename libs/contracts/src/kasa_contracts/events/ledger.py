@@ -25,4 +25,38 @@ class TransactionRecorded(EventPayload):
     transacted_on: date
 
 
-SPECS = [EventSpec(TransactionRecorded, "ledger", ("audit",))]
+class PaymentMatched(EventPayload):
+    """Money of a ledger transaction was applied to an invoice."""
+
+    event_type = "ledger.payment.matched"
+    entity_type = "payment"
+    entity_id_field = "match_id"
+
+    match_id: UUID
+    invoice_id: UUID
+    transaction_id: UUID
+    amount: PositiveAmount
+    currency: CurrencyCode
+    paid_on: date
+    reason: Literal["variable_symbol", "invoice_number", "suggestion_accepted", "manual"]
+
+
+class PaymentUnmatched(EventPayload):
+    """A previously applied payment was taken off its invoice."""
+
+    event_type = "ledger.payment.unmatched"
+    entity_type = "payment"
+    entity_id_field = "match_id"
+
+    match_id: UUID
+    invoice_id: UUID
+    transaction_id: UUID
+    amount: PositiveAmount
+    currency: CurrencyCode
+
+
+SPECS = [
+    EventSpec(TransactionRecorded, "ledger", ("audit", "gateway")),
+    EventSpec(PaymentMatched, "ledger", ("invoicing", "audit", "gateway")),
+    EventSpec(PaymentUnmatched, "ledger", ("invoicing", "audit", "gateway")),
+]
