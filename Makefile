@@ -13,15 +13,15 @@ run-postgres: bootstrap
 	$(UV) run kasa-dev run --postgres
 
 test: bootstrap
-	$(UV) run pytest libs services tests
+	$(UV) run pytest libs services tools tests
 
 test-unit: bootstrap
-	$(UV) run pytest libs services
+	$(UV) run pytest libs services tools
 
 lint: bootstrap
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy libs/contracts/src libs/servicekit/src services/*/src deploy/local/src
+	$(UV) run mypy libs/contracts/src libs/servicekit/src services/*/src deploy/local/src tools/ops/src
 
 contracts: bootstrap
 	$(UV) run kasa-contracts-snapshot

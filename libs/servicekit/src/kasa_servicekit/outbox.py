@@ -10,7 +10,7 @@ confirms, marks them published and keeps them for the retention window.
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -235,3 +235,22 @@ async def backlog(db: Database) -> tuple[int, Any]:
             )
         ).one()
     return int(row[0]), row[1]
+
+
+async def republish(
+    db: Database, since: datetime, until: datetime | None = None, event_type: str | None = None
+) -> int:
+    """Mark already published events for publishing again (consumers' inboxes dedupe them)."""
+    stmt = update(outbox).where(outbox.c.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(outbox.c.created_at < until)
+    if event_type:
+        stmt = stmt.where(outbox.c.routing_key.startswith(event_type))
+    async with db.transaction() as session:
+        result = await session.execute(
+            stmt.values(published_at=None, claimed_until=None, last_error=None)
+        )
+    count = int(result.rowcount)
+    for wakeup in _wakeups:
+        wakeup.set()
+    return count

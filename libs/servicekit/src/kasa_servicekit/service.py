@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 from opentelemetry import trace
-from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from prometheus_client import Histogram
 from sqlalchemy import MetaData
 
 from kasa_servicekit.auth import JwksVerifier
@@ -23,8 +22,8 @@ from kasa_servicekit.consumers import Consumer, Subscription
 from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.db import Database
 from kasa_servicekit.logs import configure_logging
-from kasa_servicekit.outbox import BACKLOG, OutboxRelay
-from kasa_servicekit.outbox import backlog as outbox_backlog
+from kasa_servicekit.operations import operations_router
+from kasa_servicekit.outbox import OutboxRelay
 from kasa_servicekit.problems import install_problem_handlers
 from kasa_servicekit.settings import ServiceSettings
 from kasa_servicekit.topology import QueuePolicy
@@ -155,7 +154,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     app.state.verifier = JwksVerifier(settings.jwks_url, settings.jwt_issuer, settings.jwt_audience)
     install_problem_handlers(app)
     _install_request_context(app)
-    app.include_router(_operations_router(runtime))
+    app.include_router(operations_router(runtime))
     for router in spec.routers:
         app.include_router(router)
     if spec.configure_app:
@@ -187,38 +186,3 @@ def _install_request_context(app: FastAPI) -> None:
                 time.perf_counter() - started
             )
             correlation_id_var.reset(token)
-
-
-def _operations_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter(tags=["operations"], include_in_schema=False)
-
-    @router.get("/health/live")
-    async def live() -> dict[str, str]:
-        return {"status": "live"}
-
-    @router.get("/health/ready")
-    async def ready() -> JSONResponse:
-        checks: dict[str, str] = {}
-        try:
-            await asyncio.wait_for(runtime.db.ping(), timeout=2)
-            checks["database"] = "ok"
-        except Exception as exc:
-            checks["database"] = f"failing: {type(exc).__name__}"
-        checks["broker"] = "ok" if runtime.bus.connected else "disconnected"
-        ok = all(v == "ok" for v in checks.values())
-        body = {
-            "status": "ready" if ok else "not ready",
-            "service": runtime.spec.name,
-            "version": runtime.spec.version,
-            "checks": checks,
-        }
-        return JSONResponse(body, status_code=200 if ok else 503)
-
-    @router.get("/metrics")
-    async def metrics() -> Response:
-        with suppress(Exception):
-            waiting, _ = await asyncio.wait_for(outbox_backlog(runtime.db), timeout=2)
-            BACKLOG.set(waiting)
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    return router

@@ -53,6 +53,11 @@ class ServiceSettings(BaseSettings):
     consumer_retry_delay_ms: int = Field(
         default=2_000, ge=10, validation_alias="CONSUMER_RETRY_DELAY_MS"
     )
+    ops_token: str | None = Field(
+        default=None,
+        validation_alias="OPS_TOKEN",
+        description="When set, /ops endpoints require it as a bearer token",
+    )
     archive_max_age: str = Field(default="7D", validation_alias="EVENT_ARCHIVE_MAX_AGE")
 
     @model_validator(mode="after")

@@ -1,0 +1,1 @@
+"""The ``kasa`` command: what operators need to see and fix after an incident."""

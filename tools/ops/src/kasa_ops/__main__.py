@@ -1,0 +1,3 @@
+from kasa_ops.cli import app
+
+app()
