@@ -108,7 +108,7 @@ def _aliases(settings: type[ServiceSettings]) -> set[str]:
 def _upstream_variables() -> set[str]:
     """The gateway's own *_URL settings: where it routes to."""
     own = _aliases(_settings_class("gateway")) - _aliases(ServiceSettings)
-    return {name for name in own if name.endswith("_URL")}
+    return {name for name in own if name.endswith("_URL") and name != "PUBLIC_URL"}
 
 
 def _depends_on(service: dict[str, Any]) -> dict[str, str]:
@@ -174,6 +174,8 @@ def test_every_kasa_service_sets_what_its_settings_require(services: dict[str, A
         required = _required_variables(_settings_class(name)) | DEPLOYMENT_VARIABLES
         if name == "gateway":
             required |= {"JWT_SIGNING_KEY_FILE"} | _upstream_variables()
+        if name == "integrations":
+            required |= {"CREDENTIALS_KEY_FILE"}
         env = _environment(services[name])
         missing = {variable for variable in required if not env.get(variable)}
         assert not missing, f"{name} lacks {sorted(missing)}"
@@ -261,6 +263,28 @@ def test_gateway_signing_key_is_a_mounted_secret(compose: dict[str, Any]) -> Non
     assert compose["secrets"][secret]["file"] == "./deploy/secrets/jwt-signing-key.pem"
 
 
+def test_credentials_keys_are_a_mounted_secret(compose: dict[str, Any]) -> None:
+    integrations = compose["services"]["integrations"]
+    secrets = [s if isinstance(s, str) else s["source"] for s in integrations.get("secrets", [])]
+    key_file = _environment(integrations)["CREDENTIALS_KEY_FILE"]
+    assert key_file in {f"/run/secrets/{secret}" for secret in secrets}
+    secret = key_file.removeprefix("/run/secrets/")
+    assert compose["secrets"][secret]["file"] == "./deploy/secrets/credentials-keys"
+
+
+def test_integrations_refuses_production_without_credentials_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings_class = _settings_class("integrations")
+    monkeypatch.setenv("KASA_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://kasa:kasa@postgres/kasa_integrations")
+    monkeypatch.setenv("AMQP_URL", "amqp://kasa:kasa@rabbitmq:5672/")
+    monkeypatch.delenv("CREDENTIALS_KEYS", raising=False)
+    monkeypatch.setenv("CREDENTIALS_KEY_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ValueError, match="CREDENTIALS_KEYS"):
+        settings_class()
+
+
 @pytest.mark.parametrize("name", KASA_SERVICES)
 def test_settings_accept_the_compose_environment(
     name: str, services: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -271,6 +295,10 @@ def test_settings_accept_the_compose_environment(
         key = tmp_path / "jwt-signing-key.pem"
         key.write_text("a key file; only its existence is checked here\n")
         env["JWT_SIGNING_KEY_FILE"] = str(key)
+    if name == "integrations":
+        keys = tmp_path / "credentials-keys"
+        keys.write_text("a key file; only its existence is checked here\n")
+        env["CREDENTIALS_KEY_FILE"] = str(keys)
     # Only what compose sets: nothing from the environment this test runs in.
     for field in settings_class.model_fields.values():
         if isinstance(field.validation_alias, str):

@@ -232,3 +232,48 @@ async def test_status_shows_the_outbox_backlog_draining_after_an_outage(system):
     finally:
         await system.proxy.start()
     await eventually(integrations_backlog, lambda n: n == 0, timeout=90, what="the backlog drained")
+
+
+async def test_a_replay_from_audits_permanent_archive(system):
+    since = (datetime.now(UTC) - timedelta(seconds=2)).isoformat()
+    user = await system.user()
+    workspace = user.user["workspace_id"]
+    await user.wait_sync(await user.start_sync(50))
+    await eventually(
+        lambda: user.count("/api/v1/audit-events", event_type="integrations.transaction.imported"),
+        lambda n: n >= 50,
+        what="audit archived the imports",
+    )
+    before = await duplicates(system, "ledger", "ledger.transactions")
+    result = await kasa(
+        system,
+        "replay",
+        "--service",
+        "ledger",
+        "--since",
+        since,
+        "--workspace",
+        workspace,
+        "--from",
+        "audit",
+    )
+    assert (result["source"], result["matched"]) == ("audit", 50), result
+    await eventually(
+        lambda: duplicates(system, "ledger", "ledger.transactions"),
+        lambda n: n >= before + 50,
+        what="the archived events reached the ledger again",
+    )
+    assert await user.count("/api/v1/transactions") == 50
+
+
+async def test_audit_verify_checks_the_hash_chain(system):
+    user = await system.user()
+    await user.wait_sync(await user.start_sync(5))
+    await eventually(
+        lambda: user.count("/api/v1/audit-events", event_type="integrations.sync.completed"),
+        lambda n: n >= 1,
+        what="the sync in the trail",
+    )
+    result = await kasa(system, "audit", "verify", "--workspace", user.user["workspace_id"])
+    assert result["ok"] is True
+    assert result["checked"] >= 7  # registration, sync started/completed, five imports

@@ -98,6 +98,9 @@ class Bus:
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
             self._events, _ = await declare_exchanges(channel, self.policy)
             for consumer in self.consumers:
+                # A per-instance consumer declares its own exclusive queue on its channel.
+                if getattr(consumer, "per_instance", False):
+                    continue
                 await declare_consumer_queue(
                     channel, consumer.queue, consumer.routing_keys, self.policy
                 )

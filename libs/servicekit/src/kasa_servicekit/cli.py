@@ -35,4 +35,7 @@ def service_main(build_spec: Callable[[], ServiceSpec]) -> None:
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=5,
+            # Longer than the gateway keeps idle upstream connections, so a reused
+            # connection is never one the service has just closed.
+            timeout_keep_alive=75,
         )

@@ -6,15 +6,21 @@ A failure is retried after a delay; after ``max_attempts`` the message is parked
 error. Nothing is acked before it is either handled or safely parked.
 """
 
+import asyncio
 import logging
+import socket
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractIncomingMessage
+from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.context import Context
 from prometheus_client import Counter, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,13 +28,18 @@ from kasa_contracts import Envelope, parse_envelope
 from kasa_servicekit import inbox
 from kasa_servicekit.context import causation_id_var, correlation_id_var
 from kasa_servicekit.db import Database, utcnow
-from kasa_servicekit.topology import parking_queue, retry_queue
+from kasa_servicekit.topology import declare_instance_queue, parking_queue, retry_queue
 from kasa_servicekit.tracing import extract_context, tracer
 
 log = logging.getLogger("kasa.consumer")
 
 Handler = Callable[[AsyncSession, Envelope[Any]], Awaitable[None]]
 Parser = Callable[[bytes], Envelope[Any]]
+BatchHandler = Callable[
+    [AsyncSession, str, Sequence[tuple[Envelope[Any], Context]]], Awaitable[set[UUID]]
+]
+"""Applies many events in the caller's transaction, claiming each in the inbox of the named
+consumer; gets each event with the trace context it travelled with; returns the ids it applied."""
 
 CONSUMED = Counter("kasa_events_consumed_total", "Deliveries by outcome", ["queue", "outcome"])
 HANDLE_SECONDS = Histogram("kasa_event_handle_seconds", "Handler time per event", ["queue"])
@@ -42,6 +53,10 @@ class Subscription:
     routing_keys: tuple[str, ...]
     handler: Handler
     parse: Parser = parse_envelope
+    batch_size: int = 1
+    """Above 1, messages already delivered are applied together, this many per transaction."""
+    batch_handler: BatchHandler | None = None
+    """Applies a whole batch at once; by default each event goes through ``handler``."""
 
 
 async def handle_event(db: Database, subscription: Subscription, envelope: Envelope[Any]) -> bool:
@@ -57,6 +72,29 @@ async def handle_event(db: Database, subscription: Subscription, envelope: Envel
     finally:
         correlation_id_var.reset(corr)
         causation_id_var.reset(cause)
+
+
+async def apply_each(
+    session: AsyncSession,
+    subscription: Subscription,
+    events: Sequence[tuple[Envelope[Any], Context]],
+) -> set[UUID]:
+    """Claim and handle each event in one transaction; the ids applied now."""
+    applied: set[UUID] = set()
+    for envelope, trace_context in events:
+        corr = correlation_id_var.set(envelope.correlation_id)
+        cause = causation_id_var.set(envelope.event_id)
+        # Events the handler writes carry the trace this event travelled with, not the batch's.
+        token = otel_context.attach(trace_context)
+        try:
+            if await inbox.claim(session, subscription.queue, envelope.event_id):
+                await subscription.handler(session, envelope)
+                applied.add(envelope.event_id)
+        finally:
+            otel_context.detach(token)
+            correlation_id_var.reset(corr)
+            causation_id_var.reset(cause)
+    return applied
 
 
 def _describe(exc: BaseException) -> str:
@@ -160,3 +198,143 @@ class Consumer:
         )
         await exchange.publish(copy, routing_key=target, mandatory=True)
         await message.ack()
+
+
+InstanceHandler = Callable[[Envelope[Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class InstanceSubscription:
+    """Events that every running instance of a service receives, e.g. to push them to clients.
+
+    Unlike a ``Subscription`` the queue belongs to one instance: exclusive, auto-deleted with
+    its connection, not durable, no inbox, no retry and no parking. Events published while the
+    instance is away are not delivered to it; use this only where that is acceptable.
+    """
+
+    name: str
+    """Prefix of the queue name; the host name and a random suffix make it unique."""
+    routing_keys: tuple[str, ...]
+    handler: InstanceHandler
+    parse: Parser = parse_envelope
+    max_length: int = 10_000
+
+
+class InstanceConsumer:
+    """Runs an ``InstanceSubscription`` on its own freshly declared queue."""
+
+    per_instance = True
+
+    def __init__(self, subscription: InstanceSubscription) -> None:
+        self.subscription = subscription
+        self.queue = f"{subscription.name}.{socket.gethostname()}.{uuid.uuid4().hex[:8]}"
+        self.routing_keys = subscription.routing_keys
+
+    async def run(self, channel: AbstractChannel) -> None:
+        queue = await declare_instance_queue(
+            channel, self.queue, self.routing_keys, self.subscription.max_length
+        )
+        async with queue.iterator(no_ack=True) as messages:
+            async for message in messages:
+                await self.deliver(message)
+
+    async def deliver(self, message: AbstractIncomingMessage) -> None:
+        try:
+            envelope = self.subscription.parse(message.body)
+        except Exception as exc:
+            CONSUMED.labels(self.subscription.name, "unreadable").inc()
+            log.warning("dropped unreadable message %s: %s", message.message_id, _describe(exc))
+            return
+        try:
+            await self.subscription.handler(envelope)
+        except Exception:
+            CONSUMED.labels(self.subscription.name, "failed").inc()
+            log.exception("instance handler failed on %s", envelope.event_id)
+            return
+        CONSUMED.labels(self.subscription.name, "handled").inc()
+
+
+class BatchingConsumer(Consumer):
+    """Runs a subscription in batches of the messages the broker has already delivered.
+
+    The guarantees stay those of ``Consumer``; only the unit of work grows: up to
+    ``batch_size`` waiting messages are claimed and applied in ONE transaction and acked after
+    its commit. If the batch fails, nothing of it is committed and each message goes through
+    the one-by-one path, which retries and finally parks only the one that keeps failing.
+    Under light load a batch is one message, so latency does not grow.
+    """
+
+    async def run(self, channel: AbstractChannel) -> None:
+        await channel.set_qos(prefetch_count=self.prefetch)
+        queue = await channel.get_queue(self.queue, ensure=False)
+        exchange = channel.default_exchange
+        waiting: asyncio.Queue[AbstractIncomingMessage | None] = asyncio.Queue()
+        channel.close_callbacks.add(lambda *_: waiting.put_nowait(None))
+        await queue.consume(waiting.put)
+        while True:
+            message = await waiting.get()
+            batch: list[AbstractIncomingMessage] = []
+            while message is not None:
+                batch.append(message)
+                if len(batch) >= self.subscription.batch_size or waiting.empty():
+                    break
+                message = waiting.get_nowait()
+            if batch:
+                await self.deliver_batch(batch, exchange)
+            if message is None:
+                raise ConnectionError(f"the channel of {self.queue} closed")
+
+    async def deliver_batch(
+        self, messages: list[AbstractIncomingMessage], exchange: AbstractExchange
+    ) -> None:
+        if len(messages) == 1:
+            await self.deliver(messages[0], exchange)
+            return
+        parsed: list[tuple[AbstractIncomingMessage, Envelope[Any], Context]] = []
+        for message in messages:
+            try:
+                envelope = self.subscription.parse(message.body)
+            except Exception:
+                await self.deliver(message, exchange)  # parks it, with the error
+                continue
+            parsed.append((message, envelope, extract_context(dict(message.headers or {}))))
+        if not parsed:
+            return
+        events = [(envelope, ctx) for _, envelope, ctx in parsed]
+        links = [
+            trace.Link(span)
+            for _, _, ctx in parsed
+            if (span := trace.get_current_span(ctx).get_span_context()).is_valid
+        ]
+        started = time.perf_counter()
+        with tracer().start_as_current_span(
+            f"{self.queue} process batch", kind=trace.SpanKind.CONSUMER, links=links
+        ):
+            try:
+                async with self.db.transaction() as session:
+                    if self.subscription.batch_handler:
+                        applied = await self.subscription.batch_handler(session, self.queue, events)
+                    else:
+                        applied = await apply_each(session, self.subscription, events)
+            except Exception as exc:
+                log.warning(
+                    "batch of %d on %s failed (%s); handling its events one by one",
+                    len(parsed),
+                    self.queue,
+                    _describe(exc),
+                )
+                for message, _, _ in parsed:
+                    await self.deliver(message, exchange)
+                return
+        HANDLE_SECONDS.labels(self.queue).observe((time.perf_counter() - started) / len(parsed))
+        for message, envelope, _ in parsed:
+            first = envelope.event_id in applied
+            applied.discard(envelope.event_id)
+            CONSUMED.labels(self.queue, "handled" if first else "duplicate").inc()
+            await message.ack()
+
+
+def consumer_for(subscription: Subscription, db: Database, **options: Any) -> Consumer:
+    """The consumer a subscription asks for: batching when its ``batch_size`` is above 1."""
+    kind = BatchingConsumer if subscription.batch_size > 1 else Consumer
+    return kind(subscription, db, **options)

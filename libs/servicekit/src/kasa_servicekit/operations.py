@@ -29,18 +29,26 @@ class RepublishIn(BaseModel):
     event_type: str | None = None
 
 
+def require_operator(request: Request) -> None:
+    """Dependency of operator-only endpoints: the ``OPS_TOKEN`` bearer token, when one is set."""
+    settings = request.app.state.runtime.settings
+    expected = settings.ops_token
+    if not expected:
+        if settings.env == "production":
+            # Fail closed: without a token these endpoints would be open to whoever reaches
+            # the address, and the gateway's address is public.
+            raise ProblemError(403, "Forbidden", "operator endpoints need OPS_TOKEN to be set")
+        return
+    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ProblemError(401, "Unauthorized", "an operator token is required")
+
+
+Operator = Annotated[None, Depends(require_operator)]
+
+
 def operations_router(runtime: "Runtime") -> APIRouter:
     router = APIRouter(tags=["operations"], include_in_schema=False)
-
-    def operator(request: Request) -> None:
-        expected = runtime.settings.ops_token
-        if not expected:
-            return
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            raise ProblemError(401, "Unauthorized", "an operator token is required")
-
-    Operator = Annotated[None, Depends(operator)]
 
     @router.get("/health/live")
     async def live() -> dict[str, str]:

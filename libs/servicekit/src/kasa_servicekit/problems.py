@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("kasa.http")
@@ -98,6 +99,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             titles.get(exc.status_code, "Error"),
             str(exc.detail) if exc.detail else None,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value (a NUL character, a number or text out of range): the
+        # request is at fault, and nothing was stored.
+        log.info("database refused a value on %s: %s", request.url.path, exc.orig)
+        return problem_response(
+            request,
+            422,
+            "Unprocessable Content",
+            "the request contains a value that cannot be stored",
         )
 
     @app.exception_handler(Exception)

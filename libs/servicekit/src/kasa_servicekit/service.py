@@ -18,7 +18,7 @@ from sqlalchemy import MetaData
 
 from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.bus import Bus
-from kasa_servicekit.consumers import Consumer, Subscription
+from kasa_servicekit.consumers import Subscription, consumer_for
 from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.db import Database
 from kasa_servicekit.logs import configure_logging
@@ -103,7 +103,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     )
     consumers = (
         [
-            Consumer(
+            consumer_for(
                 sub,
                 db,
                 max_attempts=settings.consumer_max_attempts,

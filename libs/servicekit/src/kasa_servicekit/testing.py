@@ -1,13 +1,19 @@
 """Test helpers for services: a real SQLite database with the service's tables."""
 
+import json
+import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import MetaData, select
 
 from kasa_contracts import Envelope, parse_envelope
+from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.db import Database
 from kasa_servicekit.tables import kit_metadata, outbox
 
@@ -31,3 +37,47 @@ async def outbox_events(db: Database, routing_key: str | None = None) -> list[En
     async with db.sessions() as session:
         rows = (await session.execute(stmt)).all()
     return [parse_envelope(r.body) for r in rows if routing_key in (None, r.routing_key)]
+
+
+class TokenIssuer:
+    """Signs gateway-style access tokens for a service under test.
+
+    ``install(app)`` makes the app trust this issuer's key, as it would trust the gateway's
+    JWKS; ``token(workspace_id)`` returns a bearer token for a member of that workspace.
+    """
+
+    def __init__(self, issuer: str = "kasa-gateway", audience: str = "kasa") -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self._key = Ed25519PrivateKey.generate()
+        self.kid = "test-key"
+
+    def install(self, app: Any) -> None:
+        public = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(self._key.public_key()))
+        public |= {"kid": self.kid, "alg": "EdDSA", "use": "sig"}
+        app.state.verifier = JwksVerifier.with_keys([public], self.issuer, self.audience)
+
+    def token(
+        self,
+        workspace_id: Any,
+        *,
+        role: str = "owner",
+        user_id: Any = None,
+        name: str | None = "Test User",
+    ) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": str(user_id or uuid.uuid4()),
+            "wid": str(workspace_id),
+            "role": role,
+            "name": name,
+            "jti": uuid.uuid4().hex,
+            "iat": now,
+            "exp": now + 900,
+        }
+        return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
+
+    def headers(self, workspace_id: Any, **kwargs: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(workspace_id, **kwargs)}"}

@@ -7,6 +7,8 @@
 - Per consumer queue ``Q``: a durable quorum queue with a delivery limit, ``Q.retry`` (a delay
   queue whose messages expire back into ``Q``) and ``Q.parked`` (where messages that keep
   failing wait for an operator).
+- Per-instance queues (``declare_instance_queue``): one service instance's own exclusive,
+  auto-deleted queue, for events every instance must see (live push to its clients).
 """
 
 from dataclasses import dataclass
@@ -87,4 +89,28 @@ async def declare_consumer_queue(
     for key in routing_keys:
         await queue.bind(EVENTS_EXCHANGE, routing_key=key)
     await queue.bind(REPLAY_EXCHANGE, routing_key=name)
+    return queue
+
+
+async def declare_instance_queue(
+    channel: AbstractChannel, name: str, routing_keys: tuple[str, ...], max_length: int
+) -> AbstractQueue:
+    """Declare one instance's own queue: gone with its connection, never retried or parked.
+
+    A bounded classic queue that drops its oldest messages when full, so a stalled instance
+    cannot make the broker hoard events for it.
+    """
+    queue = await channel.declare_queue(
+        name,
+        durable=False,
+        exclusive=True,
+        auto_delete=True,
+        arguments={
+            "x-queue-type": "classic",
+            "x-max-length": max_length,
+            "x-overflow": "drop-head",
+        },
+    )
+    for key in routing_keys:
+        await queue.bind(EVENTS_EXCHANGE, routing_key=key)
     return queue

@@ -1,11 +1,12 @@
 """Composition root of the audit service."""
 
+from dataclasses import replace
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from kasa_audit import __version__
-from kasa_audit.api import audit_events
+from kasa_audit.api import audit_events, audit_export, audit_verify, event_archive
 from kasa_audit.consumers import every_event
 from kasa_audit.db.tables import metadata
 from kasa_audit.settings import AuditSettings
@@ -14,19 +15,33 @@ from kasa_servicekit.consumers import Subscription
 from kasa_servicekit.service import ServiceSpec, create_app
 
 SUBSCRIPTIONS = [
-    Subscription("audit.all", ("#",), every_event.handle, parse=every_event.parse),
+    Subscription(
+        "audit.all",
+        ("#",),
+        every_event.handle,
+        parse=every_event.parse,
+        batch_handler=every_event.handle_batch,
+    ),
 ]
 
 
 def build() -> ServiceSpec:
+    settings = AuditSettings()
     return ServiceSpec(
         name="audit",
         version=__version__,
-        settings=AuditSettings(),
+        settings=settings,
         metadata=metadata,
         migrations=Path(__file__).parent / "db" / "migrations",
-        routers=[audit_events.router],
-        subscriptions=SUBSCRIPTIONS,
+        routers=[
+            audit_verify.router,
+            audit_verify.ops_router,
+            audit_export.router,
+            audit_events.router,
+            event_archive.router,
+        ],
+        # Audit receives every event: what is already delivered is applied in batches.
+        subscriptions=[replace(s, batch_size=settings.batch_size) for s in SUBSCRIPTIONS],
     )
 
 

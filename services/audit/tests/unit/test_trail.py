@@ -33,6 +33,7 @@ def raw(event_type: str, payload: dict, actor_type: str = "plugin") -> bytes:
 @pytest.mark.parametrize("routing_key", sorted(CATALOG))
 def test_every_catalogued_event_maps_to_an_entry(routing_key):
     spec = CATALOG[routing_key]
+    assert spec.payload.entity_id_field in spec.payload.model_fields, "names a payload field"
     payload = {spec.payload.entity_id_field: "entity-1"}
     envelope = RawEnvelope.model_validate_json(raw(spec.payload.event_type, payload))
     entry = describe(envelope)

@@ -4,28 +4,47 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from kasa_gateway import __version__
-from kasa_gateway.api import auth, me, proxy
+from kasa_gateway import __version__, log_redaction
+from kasa_gateway.api import (
+    auth,
+    invitations,
+    me,
+    openapi,
+    proxy,
+    web_sessions,
+    workspaces,
+    ws,
+)
+from kasa_gateway.api.deps import Limiters
 from kasa_gateway.db.tables import metadata
+from kasa_gateway.guards.api_rate_limit import ApiRateLimit
+from kasa_gateway.guards.body_limit import BodySizeLimit
+from kasa_gateway.guards.cookie_sessions import CookieSessions
+from kasa_gateway.guards.security_headers import SecurityHeaders
+from kasa_gateway.readiness import install_readiness
+from kasa_gateway.realtime import PUSHED_EVENTS, Hub, parse_pushed
 from kasa_gateway.routes import upstream_urls
 from kasa_gateway.settings import GatewaySettings
-from kasa_gateway.signing_keys import load_or_create
+from kasa_gateway.signing_keys import load_key_ring
 from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.cli import service_main
-from kasa_servicekit.service import ServiceSpec, create_app
+from kasa_servicekit.consumers import InstanceConsumer, InstanceSubscription
+from kasa_servicekit.service import Runtime, ServiceSpec, create_app
 
 
 def build() -> ServiceSpec:
     settings = GatewaySettings()
+    apps: list[FastAPI] = []
 
     def configure(app: FastAPI) -> None:
-        key = load_or_create(settings.signing_key_file, create=settings.env != "production")
-        app.state.signing_key = key
-        app.state.verifier = JwksVerifier.with_keys(
-            [key.public_jwk], settings.jwt_issuer, settings.jwt_audience
-        )
-        app.state.upstream = proxy.create_upstream_client(settings.upstream_timeout_s)
-        app.state.upstream_urls = upstream_urls(settings)
+        apps.append(app)
+        configure_tokens(app, settings)
+        configure_routing(app, settings)
+        configure_push(app, settings)
+        configure_guards(app, settings)
+
+    async def upstream_clients(_runtime: Runtime) -> None:
+        await proxy.keep_until_shutdown(apps[-1])
 
     return ServiceSpec(
         name="gateway",
@@ -34,9 +53,56 @@ def build() -> ServiceSpec:
         metadata=metadata,
         migrations=Path(__file__).parent / "db" / "migrations",
         # Local routes first: the proxy's catch-all must not shadow them.
-        routers=[auth.router, me.router, proxy.router],
+        routers=[
+            auth.router,
+            web_sessions.router,
+            me.router,
+            workspaces.router,
+            invitations.router,
+            openapi.router,
+            ws.router,
+            proxy.router,
+        ],
+        background=[upstream_clients],
         configure_app=configure,
     )
+
+
+def configure_tokens(app: FastAPI, settings: GatewaySettings) -> None:
+    keys = load_key_ring(
+        settings.signing_key_file, settings.previous_key_files, create=settings.env != "production"
+    )
+    app.state.keys = keys
+    app.state.verifier = JwksVerifier.with_keys(
+        keys.jwks, settings.jwt_issuer, settings.jwt_audience
+    )
+    app.state.limiters = Limiters.from_settings(settings)
+
+
+def configure_routing(app: FastAPI, settings: GatewaySettings) -> None:
+    app.state.upstream = proxy.create_upstream_client(settings.upstream_timeout_s)
+    app.state.upstream_client = settings.upstream_client
+    app.state.upstream_timeout = settings.upstream_timeout_s
+    app.state.upstream_urls = upstream_urls(settings)
+    install_readiness(app)
+
+
+def configure_push(app: FastAPI, settings: GatewaySettings) -> None:
+    log_redaction.install()  # the socket's URL may carry its token
+    app.state.hub = hub = Hub()
+    # Every gateway instance needs every pushed event for its own clients: its own queue.
+    push = InstanceSubscription("gateway.push", PUSHED_EVENTS, hub.publish, parse_pushed)
+    if settings.run_consumers:
+        app.state.runtime.bus.consumers.append(InstanceConsumer(push))
+
+
+def configure_guards(app: FastAPI, settings: GatewaySettings) -> None:
+    # Added innermost first: headers wrap everything, then the size limit, then cookies turn
+    # into tokens, so the rate limit sees the user behind a cookie too.
+    app.add_middleware(ApiRateLimit, state=lambda: app.state)
+    app.add_middleware(CookieSessions, state=lambda: app.state)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
 
 
 def app() -> FastAPI:

@@ -1,8 +1,10 @@
 """Gateway configuration."""
 
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode
 
 from kasa_servicekit.settings import ServiceSettings
 
@@ -12,6 +14,11 @@ class GatewaySettings(ServiceSettings):
     port: int = Field(default=8000, ge=1, le=65535, validation_alias="PORT")
     signing_key_file: Path = Field(
         default=Path(".data/gateway/signing-key.pem"), validation_alias="JWT_SIGNING_KEY_FILE"
+    )
+    previous_key_files: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        validation_alias="JWT_PREVIOUS_KEY_FILES",
+        description="Comma-separated retired signing keys, still published in the JWKS",
     )
     access_token_minutes: int = Field(
         default=15, ge=1, le=60, validation_alias="ACCESS_TOKEN_MINUTES"
@@ -23,9 +30,48 @@ class GatewaySettings(ServiceSettings):
     ledger_url: str = Field(default="http://127.0.0.1:8102", validation_alias="LEDGER_URL")
     invoicing_url: str = Field(default="http://127.0.0.1:8103", validation_alias="INVOICING_URL")
     audit_url: str = Field(default="http://127.0.0.1:8104", validation_alias="AUDIT_URL")
+    upstream_client: Literal["aiohttp", "httpx"] = Field(
+        default="aiohttp", validation_alias="UPSTREAM_CLIENT"
+    )
     upstream_timeout_s: float = Field(
         default=30.0, gt=0, validation_alias="UPSTREAM_TIMEOUT_SECONDS"
     )
+
+    web_session_hours: int = Field(default=12, ge=1, validation_alias="WEB_SESSION_HOURS")
+    cookie_secure: bool = Field(default=True, validation_alias="SESSION_COOKIE_SECURE")
+    invitation_days: int = Field(default=7, ge=1, validation_alias="INVITATION_DAYS")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        validation_alias="PUBLIC_URL",
+        description="Where users reach the gateway; invitation links start with it",
+    )
+    login_failures_before_lockout: int = Field(
+        default=5, ge=1, validation_alias="LOGIN_FAILURES_BEFORE_LOCKOUT"
+    )
+    login_failure_window_minutes: int = Field(
+        default=15, ge=1, validation_alias="LOGIN_FAILURE_WINDOW_MINUTES"
+    )
+    lockout_minutes: int = Field(default=15, ge=1, validation_alias="LOGIN_LOCKOUT_MINUTES")
+    login_rate_per_account: int = Field(
+        default=10, ge=1, validation_alias="LOGIN_RATE_PER_ACCOUNT_PER_MINUTE"
+    )
+    login_rate_per_address: int = Field(
+        default=30, ge=1, validation_alias="LOGIN_RATE_PER_ADDRESS_PER_MINUTE"
+    )
+    register_rate_per_address: int = Field(
+        default=60, ge=1, validation_alias="REGISTER_RATE_PER_ADDRESS_PER_MINUTE"
+    )
+    api_rate_per_user: int = Field(default=1200, ge=1, validation_alias="API_RATE_PER_MINUTE")
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, validation_alias="MAX_BODY_BYTES"
+    )
+
+    @field_validator("previous_key_files", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [Path(p.strip()) for p in value.split(",") if p.strip()]
+        return value
 
     @model_validator(mode="after")
     def _signing_key_must_exist_in_production(self) -> "GatewaySettings":

@@ -1,8 +1,15 @@
-"""The gateway's token signing key (Ed25519) and the JWKS that publishes its public half."""
+"""The gateway's token signing keys (Ed25519) and the JWKS that publishes their public halves.
+
+Rotation: the current key signs; previous keys are only published, so tokens they signed stay
+valid until they expire. To rotate, point ``JWT_SIGNING_KEY_FILE`` at a new key and list the old
+file in ``JWT_PREVIOUS_KEY_FILES``; drop it from that list once the access-token lifetime has
+passed.
+"""
 
 import base64
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +44,34 @@ class SigningKey:
 
     def sign(self, claims: dict[str, Any]) -> str:
         return jwt.encode(claims, self.private_key, algorithm="EdDSA", headers={"kid": self.kid})
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """The key that signs new tokens and every key whose tokens may still be in use."""
+
+    current: SigningKey
+    previous: tuple[SigningKey, ...] = ()
+
+    @property
+    def jwks(self) -> list[dict[str, Any]]:
+        seen: set[str] = set()
+        keys = []
+        for key in (self.current, *self.previous):
+            if key.kid not in seen:
+                seen.add(key.kid)
+                keys.append(key.public_jwk)
+        return keys
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        return self.current.sign(claims)
+
+
+def load_key_ring(current: Path, previous: Sequence[Path], *, create: bool) -> KeyRing:
+    return KeyRing(
+        load_or_create(current, create=create),
+        tuple(load_or_create(p, create=False) for p in previous),
+    )
 
 
 def load_or_create(path: Path, *, create: bool) -> SigningKey:

@@ -5,12 +5,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from kasa_integrations import __version__
-from kasa_integrations.api import syncs
+from kasa_integrations import __version__, redaction
+from kasa_integrations.api import imports, plugins, syncs
+from kasa_integrations.credentials import CredentialVault, load_keys
 from kasa_integrations.db.tables import metadata
+from kasa_integrations.plugins import registry
 from kasa_integrations.settings import IntegrationsSettings
 from kasa_integrations.sync_engine import STALE_AFTER, fail_interrupted_syncs
-from kasa_servicekit.cli import service_main
 from kasa_servicekit.service import Runtime, ServiceSpec, create_app
 
 
@@ -20,15 +21,38 @@ async def recover_interrupted_syncs(runtime: Runtime) -> None:
         await asyncio.sleep(STALE_AFTER.total_seconds() / 2)
 
 
+async def redact_secrets_in_logs(runtime: Runtime) -> None:
+    redaction.install()
+
+
+def vault_for(settings: IntegrationsSettings) -> CredentialVault:
+    keys = load_keys(
+        settings.credentials_keys,
+        settings.credentials_key_file,
+        generate=settings.env != "production",
+    )
+    return CredentialVault(keys)
+
+
 def build() -> ServiceSpec:
+    settings = IntegrationsSettings()
+    vault = vault_for(settings)
+    plugin_registry = registry(settings.fio_api_base_url)
+
+    def configure(app: FastAPI) -> None:
+        app.state.plugins = plugin_registry
+        app.state.vault = vault
+
     return ServiceSpec(
         name="integrations",
         version=__version__,
-        settings=IntegrationsSettings(),
+        settings=settings,
         metadata=metadata,
         migrations=Path(__file__).parent / "db" / "migrations",
-        routers=[syncs.router],
+        routers=[plugins.router, syncs.router, imports.router],
+        on_startup=[redact_secrets_in_logs],
         background=[recover_interrupted_syncs],
+        configure_app=configure,
     )
 
 
@@ -38,4 +62,6 @@ def app() -> FastAPI:
 
 
 def main() -> None:
-    service_main(build)
+    from kasa_integrations.cli import main as cli_main
+
+    cli_main()

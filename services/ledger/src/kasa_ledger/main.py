@@ -1,35 +1,83 @@
 """Composition root of the ledger service."""
 
+from dataclasses import replace
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from kasa_contracts.events.integrations import TransactionImported
+from kasa_contracts.events.integrations import TransactionImported, TransactionUpdated
+from kasa_contracts.events.invoicing import InvoiceCancelled, InvoiceIssued, InvoicePaid
 from kasa_ledger import __version__
-from kasa_ledger.api import transactions
-from kasa_ledger.consumers import transaction_imported
+from kasa_ledger.api import (
+    accounts,
+    categories,
+    corrections,
+    holdings,
+    loans,
+    matches,
+    reports,
+    transactions,
+)
+from kasa_ledger.consumers import (
+    dispatch,
+    invoice_cancelled,
+    invoice_issued,
+    invoice_paid,
+    transaction_imported,
+    transaction_updated,
+)
 from kasa_ledger.db.tables import metadata
 from kasa_ledger.settings import LedgerSettings
 from kasa_servicekit.cli import service_main
 from kasa_servicekit.consumers import Subscription
 from kasa_servicekit.service import ServiceSpec, create_app
 
+BANK_EVENTS = {
+    TransactionImported: transaction_imported.handle,
+    TransactionUpdated: transaction_updated.handle,
+}
+INVOICE_EVENTS = {
+    InvoiceIssued: invoice_issued.handle,
+    InvoiceCancelled: invoice_cancelled.handle,
+    InvoicePaid: invoice_paid.handle,
+}
+
 SUBSCRIPTIONS = [
     Subscription(
-        "ledger.transactions", (TransactionImported.routing_key(),), transaction_imported.handle
+        "ledger.transactions",
+        tuple(event.routing_key() for event in BANK_EVENTS),
+        dispatch(BANK_EVENTS),
+    ),
+    Subscription(
+        "ledger.invoices",
+        tuple(event.routing_key() for event in INVOICE_EVENTS),
+        dispatch(INVOICE_EVENTS),
     ),
 ]
 
 
 def build() -> ServiceSpec:
+    settings = LedgerSettings()
+    # A large sync's bank events are booked together, LEDGER_BATCH_SIZE per transaction.
+    bank, invoices = SUBSCRIPTIONS
     return ServiceSpec(
         name="ledger",
         version=__version__,
-        settings=LedgerSettings(),
+        settings=settings,
         metadata=metadata,
         migrations=Path(__file__).parent / "db" / "migrations",
-        routers=[transactions.router],
-        subscriptions=SUBSCRIPTIONS,
+        routers=[
+            transactions.router,
+            corrections.router,
+            matches.router,
+            accounts.router,
+            categories.router,
+            loans.router,
+            reports.router,
+            holdings.assets,
+            holdings.liabilities,
+        ],
+        subscriptions=[replace(bank, batch_size=settings.batch_size), invoices],
     )
 
 

@@ -13,8 +13,13 @@ from rich.table import Table
 
 from kasa_ops import dead_letters
 from kasa_ops.config import OpsConfig
-from kasa_ops.replay import ReplayFilter, ReplayProgress, replay_from_stream
-from kasa_ops.services import get_json, post_json, service_queues
+from kasa_ops.replay import (
+    ReplayFilter,
+    ReplayProgress,
+    replay_from_audit,
+    replay_from_stream,
+)
+from kasa_ops.services import audit_archive_reader, get_json, post_json, service_queues
 from kasa_ops.status import collect
 
 app = typer.Typer(
@@ -197,6 +202,10 @@ def replay(
         typer.Option("--checkpoint", help="Progress file; an existing one resumes the replay"),
     ] = None,
     idle: Annotated[float, typer.Option("--idle", help="Stop after this many idle seconds")] = 3.0,
+    source: Annotated[
+        str,
+        typer.Option("--from", help="stream (recent, default) or audit (the permanent archive)"),
+    ] = "stream",
     as_json: JsonFlag = False,
 ) -> None:
     """Replay archived events into one service's queues, and no one else's."""
@@ -224,19 +233,45 @@ def replay(
         def show(p: ReplayProgress) -> None:
             bar.update(task, info=f"read {p.read} matched {p.matched} published {p.published}")
 
-        result = asyncio.run(
-            replay_from_stream(
-                config.amqp_url,
-                selection,
-                dry_run=dry_run,
-                rate=rate,
-                checkpoint=checkpoint,
-                idle_seconds=idle,
-                on_progress=show,
+        if source == "audit":
+            reader = audit_archive_reader(
+                config,
+                {
+                    "since": selection.since.isoformat(),
+                    "until": selection.until.isoformat() if selection.until else None,
+                    "event_type": list(selection.event_types) or None,
+                    "workspace_id": workspace,
+                    "limit": 1000,
+                },
             )
-        )
+            result = asyncio.run(
+                replay_from_audit(
+                    config.amqp_url,
+                    reader,
+                    selection,
+                    dry_run=dry_run,
+                    rate=rate,
+                    checkpoint=checkpoint,
+                    on_progress=show,
+                )
+            )
+        elif source == "stream":
+            result = asyncio.run(
+                replay_from_stream(
+                    config.amqp_url,
+                    selection,
+                    dry_run=dry_run,
+                    rate=rate,
+                    checkpoint=checkpoint,
+                    idle_seconds=idle,
+                    on_progress=show,
+                )
+            )
+        else:
+            raise typer.Exit(code=_fail("--from is stream or audit"))
     data = {
         "service": service,
+        "source": source,
         "queues": sorted(queues),
         "read": result.read,
         "matched": result.matched,

@@ -9,7 +9,7 @@ where it stopped (RabbitMQ 3.10 keeps no stream position for AMQP 0-9-1 clients)
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +58,7 @@ class ReplayProgress:
     matched: int = 0
     published: int = 0
     last_offset: int | None = None
+    cursor: str | None = None
     finished: bool = False
     started_at: float = field(default_factory=time.time)
 
@@ -73,26 +74,37 @@ class ReplayProgress:
         return cls()
 
 
-async def _publish(
-    exchange: AbstractExchange, message: AbstractIncomingMessage, queue: str
-) -> None:
+def _from_stream(message: AbstractIncomingMessage) -> aio_pika.Message:
     headers = dict(message.headers or {})
     headers.pop("x-stream-offset", None)
     headers["x-replayed"] = True
-    await exchange.publish(
-        aio_pika.Message(
-            message.body,
-            message_id=message.message_id,
-            type=message.type,
-            correlation_id=message.correlation_id,
-            timestamp=message.timestamp,
-            content_type=message.content_type,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            headers=headers,
-        ),
-        routing_key=queue,
-        mandatory=True,
+    return aio_pika.Message(
+        message.body,
+        message_id=message.message_id,
+        type=message.type,
+        correlation_id=message.correlation_id,
+        timestamp=message.timestamp,
+        content_type=message.content_type,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        headers=headers,
     )
+
+
+def _from_archive(routing_key: str, body: bytes) -> aio_pika.Message:
+    envelope = json.loads(body)
+    return aio_pika.Message(
+        body,
+        message_id=str(envelope["event_id"]),
+        type=routing_key,
+        correlation_id=envelope.get("correlation_id"),
+        content_type="application/json",
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        headers={"x-replayed": True},
+    )
+
+
+async def _publish(exchange: AbstractExchange, message: aio_pika.Message, queue: str) -> None:
+    await exchange.publish(message, routing_key=queue, mandatory=True)
 
 
 async def replay_from_stream(
@@ -136,12 +148,13 @@ async def replay_from_stream(
                 targets = selection.targets(message.routing_key or "", message.body)
                 if targets:
                     progress.matched += 1
-                    for queue in targets:
-                        if not dry_run:
-                            pending.append(
-                                asyncio.ensure_future(_publish(exchange, message, queue))
-                            )
-                        progress.published += 0 if dry_run else 1
+                    if not dry_run:
+                        copy = _from_stream(message)
+                        pending += [
+                            asyncio.ensure_future(_publish(exchange, copy, queue))
+                            for queue in targets
+                        ]
+                        progress.published += len(targets)
                     if rate:
                         expected = progress.matched / rate
                         await asyncio.sleep(max(0.0, expected - (time.monotonic() - started)))
@@ -153,6 +166,54 @@ async def replay_from_stream(
                     await flush()
         progress.finished = True
         await flush()
+    finally:
+        await connection.close()
+    return progress
+
+
+async def replay_from_audit(
+    amqp_url: str,
+    archive: Callable[[str | None], Awaitable[tuple[list[dict[str, str]], str | None]]],
+    selection: ReplayFilter,
+    *,
+    dry_run: bool = False,
+    rate: float | None = None,
+    checkpoint: Path | None = None,
+    on_progress: Callable[[ReplayProgress], None] | None = None,
+) -> ReplayProgress:
+    """Replay from audit's permanent archive, for events older than the stream keeps.
+
+    ``archive(cursor)`` returns one page of ``{"routing_key", "body"}`` and the next cursor.
+    """
+    progress = await asyncio.to_thread(ReplayProgress.resume, checkpoint)
+    connection = await aio_pika.connect(amqp_url, timeout=10)
+    started = time.monotonic()
+    try:
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        exchange = await channel.get_exchange(REPLAY_EXCHANGE)
+        while not progress.finished:
+            page, next_cursor = await archive(progress.cursor)
+            pending = []
+            for line in page:
+                progress.read += 1
+                body = line["body"].encode()
+                targets = selection.targets(line["routing_key"], body)
+                if not targets:
+                    continue
+                progress.matched += 1
+                if not dry_run:
+                    copy = _from_archive(line["routing_key"], body)
+                    pending += [_publish(exchange, copy, queue) for queue in targets]
+                    progress.published += len(targets)
+                if rate:
+                    expected = progress.matched / rate
+                    await asyncio.sleep(max(0.0, expected - (time.monotonic() - started)))
+            await asyncio.gather(*pending)
+            progress.cursor = next_cursor
+            progress.finished = next_cursor is None
+            await asyncio.to_thread(progress.save, checkpoint)
+            if on_progress:
+                on_progress(progress)
     finally:
         await connection.close()
     return progress

@@ -1,7 +1,12 @@
 """Events published by the gateway about identities."""
 
+from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
+from pydantic import Field
+
+from kasa_contracts.changes import FieldChange
 from kasa_contracts.envelope import EventPayload
 from kasa_contracts.spec import EventSpec
 
@@ -18,4 +23,110 @@ class UserRegistered(EventPayload):
     workspace_name: str
 
 
-SPECS = [EventSpec(UserRegistered, "gateway", ("audit",))]
+class UserLoggedIn(EventPayload):
+    """A person signed in with their password and got tokens or a web session."""
+
+    event_type = "identity.user.logged_in"
+    entity_type = "user"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+    method: Literal["token", "web_session"] = "token"
+
+
+class UserLockedOut(EventPayload):
+    """Too many failed sign-ins: the account refuses sign-ins until ``locked_until``."""
+
+    event_type = "identity.user.locked_out"
+    entity_type = "user"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+    failures: int
+    locked_until: datetime
+
+
+Role = Literal["owner", "admin", "member", "viewer"]
+
+
+class PasswordChanged(EventPayload):
+    """A person changed their password; their other sessions were revoked with it."""
+
+    event_type = "identity.user.password_changed"
+    entity_type = "user"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+    changes: dict[str, FieldChange] = Field(default_factory=dict)
+    """Names ``password`` as redacted; the value never travels."""
+
+
+class WorkspaceCreated(EventPayload):
+    """A member created another workspace, becoming its owner."""
+
+    event_type = "identity.workspace.created"
+    entity_type = "workspace"
+    entity_id_field = "workspace_id"
+
+    workspace_id: UUID
+    name: str
+    owner_id: UUID
+
+
+class MemberInvited(EventPayload):
+    """An owner or admin invited an email address to the workspace."""
+
+    event_type = "identity.member.invited"
+    entity_type = "invitation"
+    entity_id_field = "invitation_id"
+
+    invitation_id: UUID
+    email: str
+    role: Role
+
+
+class MemberAdded(EventPayload):
+    """A person joined the workspace (by accepting an invitation)."""
+
+    event_type = "identity.member.added"
+    entity_type = "member"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+    role: Role
+    invitation_id: UUID | None = None
+
+
+class MemberUpdated(EventPayload):
+    """A member's role changed."""
+
+    event_type = "identity.member.updated"
+    entity_type = "member"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+    changes: dict[str, FieldChange]
+
+
+class MemberRemoved(EventPayload):
+    """A member left or was removed from the workspace; their sessions there were revoked."""
+
+    event_type = "identity.member.removed"
+    entity_type = "member"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+    role: Role
+
+
+SPECS = [
+    EventSpec(UserRegistered, "gateway", ("audit",)),
+    EventSpec(UserLoggedIn, "gateway", ("audit",)),
+    EventSpec(UserLockedOut, "gateway", ("audit",)),
+    EventSpec(PasswordChanged, "gateway", ("audit",)),
+    EventSpec(WorkspaceCreated, "gateway", ("audit",)),
+    EventSpec(MemberInvited, "gateway", ("audit",)),
+    EventSpec(MemberAdded, "gateway", ("audit",)),
+    EventSpec(MemberUpdated, "gateway", ("audit",)),
+    EventSpec(MemberRemoved, "gateway", ("audit",)),
+]

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kasa_contracts.changes import FieldChange
 from kasa_contracts.envelope import EventPayload
 from kasa_contracts.spec import EventSpec
 from kasa_contracts.types import CurrencyCode, PositiveAmount
@@ -94,9 +95,82 @@ class SyncFailed(EventPayload):
     records_processed: int = Field(ge=0)
 
 
+class TransactionUpdated(TransactionImported):
+    """A plugin saw a money movement it had imported before, and the provider changed it.
+
+    Carries the whole transaction as it is now (the same fields as ``TransactionImported``)
+    plus ``changes``, the fields that differ from what was imported before.
+    """
+
+    event_type = "integrations.transaction.updated"
+    entity_type = "imported_transaction"
+    entity_id_field = "external_id"
+
+    changes: dict[str, FieldChange] = Field(
+        default_factory=dict, description="Normalized fields that differ from the last import"
+    )
+
+
+class SyncProgressed(EventPayload):
+    """A long sync is still working: its counters so far (at least once a second)."""
+
+    event_type = "integrations.sync.progressed"
+    entity_type = "sync"
+    entity_id_field = "sync_id"
+
+    sync_id: UUID
+    plugin: str
+    plugin_version: str
+    records_processed: int = Field(ge=0)
+    records_created: int = Field(ge=0)
+    records_updated: int = Field(ge=0)
+    records_skipped: int = Field(ge=0)
+    records_total: int | None = Field(default=None, ge=0, description="When the plugin knows")
+    elapsed_s: float = Field(ge=0)
+    message: str | None = None
+
+
+class SyncCancelled(EventPayload):
+    """A user cancelled a sync; what it committed before that stays imported."""
+
+    event_type = "integrations.sync.cancelled"
+    entity_type = "sync"
+    entity_id_field = "sync_id"
+
+    sync_id: UUID
+    plugin: str
+    plugin_version: str
+    records_processed: int = Field(ge=0)
+    records_created: int = Field(ge=0)
+    records_updated: int = Field(ge=0)
+    records_skipped: int = Field(ge=0)
+
+
+class PluginConfigured(EventPayload):
+    """A workspace's configuration of a plugin changed. Credential fields are named, never shown."""
+
+    event_type = "integrations.plugin.configured"
+    entity_type = "plugin_config"
+    entity_id_field = "plugin"
+
+    plugin: str = Field(examples=["fio"])
+    plugin_version: str
+    enabled: bool
+    changed_fields: list[str] = Field(
+        description="Changed fields: `enabled`, `settings.<name>`, `credentials.<name>`"
+    )
+    changes: dict[str, FieldChange] = Field(
+        default_factory=dict, description="Before/after per field; credentials are redacted"
+    )
+
+
 SPECS = [
     EventSpec(TransactionImported, "integrations", ("ledger", "audit")),
+    EventSpec(TransactionUpdated, "integrations", ("ledger", "audit")),
     EventSpec(SyncStarted, "integrations", ("audit",)),
+    EventSpec(SyncProgressed, "integrations", ("audit", "gateway")),
     EventSpec(SyncCompleted, "integrations", ("audit",)),
     EventSpec(SyncFailed, "integrations", ("audit",)),
+    EventSpec(SyncCancelled, "integrations", ("audit",)),
+    EventSpec(PluginConfigured, "integrations", ("audit",)),
 ]

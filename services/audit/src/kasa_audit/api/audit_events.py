@@ -1,12 +1,13 @@
-"""GET /api/v1/audit-events: the workspace's trail, newest first."""
+"""GET /api/v1/audit-events: the workspace's trail, newest first, filtered."""
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 
 from kasa_audit.db.tables import AuditEntry
 from kasa_servicekit.auth import CurrentPrincipal
@@ -23,6 +24,8 @@ class ActorOut(BaseModel):
 
 
 class AuditEntryOut(BaseModel):
+    """One change: who made it, from which source, to what, and where it sits in the chain."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: UUID
@@ -41,6 +44,9 @@ class AuditEntryOut(BaseModel):
     correlation_id: str | None
     causation_id: UUID | None
     trace_id: str | None
+    seq: int
+    prev_hash: str
+    hash: str
 
     @classmethod
     def of(cls, entry: AuditEntry) -> "AuditEntryOut":
@@ -49,37 +55,59 @@ class AuditEntryOut(BaseModel):
         return cls(actor=actor, **fields)
 
 
+@dataclass
+class AuditFilters:
+    """Query filters shared by the list and the export; each one narrows the result."""
+
+    event_type: str | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+    actor_type: str | None = None
+    actor_id: str | None = None
+    source: str | None = None
+    """A service name or a plugin name."""
+    correlation_id: str | None = None
+    since: datetime | None = None
+    """Occurred at or after."""
+    until: datetime | None = None
+    """Occurred before."""
+
+    def select(self, workspace_id: UUID) -> Select[tuple[AuditEntry]]:
+        stmt = select(AuditEntry).where(AuditEntry.workspace_id == workspace_id)
+        equal = {
+            AuditEntry.event_type: self.event_type,
+            AuditEntry.entity_type: self.entity_type,
+            AuditEntry.entity_id: self.entity_id,
+            AuditEntry.actor_type: self.actor_type,
+            AuditEntry.actor_id: self.actor_id,
+            AuditEntry.correlation_id: self.correlation_id,
+        }
+        for column, value in equal.items():
+            if value is not None:
+                stmt = stmt.where(column == value)
+        if self.source is not None:
+            stmt = stmt.where(
+                or_(AuditEntry.service == self.source, AuditEntry.source_plugin == self.source)
+            )
+        if self.since:
+            stmt = stmt.where(AuditEntry.occurred_at >= self.since)
+        if self.until:
+            stmt = stmt.where(AuditEntry.occurred_at < self.until)
+        return stmt
+
+
+Filters = Annotated[AuditFilters, Depends()]
+
+
 @router.get("", response_model=Page[AuditEntryOut])
 async def list_audit_events(
     principal: CurrentPrincipal,
     db: Db,
+    filters: Filters,
     limit: Limit = 50,
     cursor: Cursor = None,
-    event_type: str | None = None,
-    entity_type: str | None = None,
-    entity_id: str | None = None,
-    actor_type: str | None = None,
-    actor_id: str | None = None,
-    correlation_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
 ) -> Page[AuditEntryOut]:
-    stmt = select(AuditEntry).where(AuditEntry.workspace_id == principal.workspace_id)
-    filters = {
-        AuditEntry.event_type: event_type,
-        AuditEntry.entity_type: entity_type,
-        AuditEntry.entity_id: entity_id,
-        AuditEntry.actor_type: actor_type,
-        AuditEntry.actor_id: actor_id,
-        AuditEntry.correlation_id: correlation_id,
-    }
-    for column, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if since:
-        stmt = stmt.where(AuditEntry.occurred_at >= since)
-    if until:
-        stmt = stmt.where(AuditEntry.occurred_at < until)
+    stmt = filters.select(principal.workspace_id)
     async with db.sessions() as session:
         rows, next_cursor = await keyset_page(
             session, stmt, [AuditEntry.id], limit=limit, cursor=cursor

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Index, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, Index, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kasa_servicekit.db import UtcDateTime
@@ -37,6 +37,7 @@ class AuditEntry(Base):
         Index("ix_audit_entries_entity", "workspace_id", "entity_type", "entity_id"),
         Index("ix_audit_entries_correlation", "workspace_id", "correlation_id"),
         Index("ix_audit_entries_event_type", "workspace_id", "event_type", "id"),
+        Index("ix_audit_entries_chain", "workspace_id", "seq", unique=True),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
@@ -51,6 +52,7 @@ class AuditEntry(Base):
     actor_id: Mapped[str] = mapped_column(String(200))
     actor_name: Mapped[str | None] = mapped_column(String(300))
     source: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source_plugin: Mapped[str | None] = mapped_column(String(100))
     entity_type: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str | None] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(64))
@@ -58,6 +60,25 @@ class AuditEntry(Base):
     correlation_id: Mapped[str | None] = mapped_column(String(200))
     causation_id: Mapped[UUID | None]
     trace_id: Mapped[str | None] = mapped_column(String(32))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    """Position in the workspace's hash chain, from 1 without gaps."""
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    """sha256 over ``prev_hash`` and the canonical encoding of the entry (domain/chain.py)."""
+
+
+class ChainHead(Base):
+    """The last link of a workspace's hash chain.
+
+    Writers lock this row while they append, so entries of one workspace are chained one
+    after another while other workspaces proceed in parallel.
+    """
+
+    __tablename__ = "chain_heads"
+
+    workspace_id: Mapped[UUID] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 metadata = Base.metadata

@@ -27,5 +27,30 @@ def describe(envelope: RawEnvelope) -> dict[str, Any]:
         "entity_id": None if entity_value is None else str(entity_value),
         "action": action,
         "source": source,
-        "changes": payload.get("changes") or {},
+        "source_plugin": source.get("plugin"),
+        "changes": changes_of(payload),
     }
+
+
+def changes_of(payload: dict[str, Any]) -> dict[str, Any]:
+    """The before/after of each changed field (``payload["changes"]``), secrets only named.
+
+    A field marked ``redacted`` keeps only that mark, even if a producer sent its values by
+    mistake: the trail must never become the place where a secret leaks.
+    """
+    changes = payload.get("changes")
+    if not isinstance(changes, dict):
+        return {}
+    kept: dict[str, Any] = {}
+    for name, change in changes.items():
+        if not isinstance(change, dict):
+            continue
+        if change.get("redacted"):
+            kept[str(name)] = {"before": None, "after": None, "redacted": True}
+        else:
+            kept[str(name)] = {
+                "before": change.get("before"),
+                "after": change.get("after"),
+                "redacted": False,
+            }
+    return kept

@@ -1,22 +1,36 @@
-"""Registration, tokens and the public signing keys."""
+"""Registration, sign-in, token refresh and logout, switching workspace, and the JWKS."""
 
-import hashlib
-import secrets
-from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy import func, select
 
 from kasa_contracts import Actor
-from kasa_contracts.events.identity import UserRegistered
-from kasa_gateway.db.tables import Membership, RefreshToken, User, Workspace
+from kasa_contracts.events.identity import UserLockedOut, UserLoggedIn, UserRegistered
+from kasa_gateway import login_throttle
+from kasa_gateway.api.deps import (
+    ClientAddress,
+    Keys,
+    LimitersDep,
+    Settings,
+    bearer_session_id,
+    too_many,
+)
+from kasa_gateway.db.tables import Membership, User, Workspace
+from kasa_gateway.domain.password_policy import MAX_LENGTH, MIN_LENGTH, password_problems
 from kasa_gateway.passwords import hash_password, verify_password
-from kasa_gateway.settings import GatewaySettings
-from kasa_gateway.signing_keys import SigningKey
-from kasa_servicekit.db import utcnow
+from kasa_gateway.sessions import (
+    IssuedTokens,
+    RefreshRefusedError,
+    issue_tokens,
+    redeem_refresh_token,
+    revoke_refresh_token,
+    revoke_session,
+)
+from kasa_servicekit.auth import CurrentPrincipal, current_principal
+from kasa_servicekit.db import Database, utcnow
 from kasa_servicekit.ids import new_id
 from kasa_servicekit.outbox import add_events, make_envelope
 from kasa_servicekit.problems import ProblemError
@@ -24,24 +38,17 @@ from kasa_servicekit.service import Db
 
 router = APIRouter(tags=["auth"])
 
-
-def get_settings(request: Request) -> GatewaySettings:
-    return request.app.state.runtime.settings
-
-
-def get_signing_key(request: Request) -> SigningKey:
-    return request.app.state.signing_key
-
-
-Settings = Annotated[GatewaySettings, Depends(get_settings)]
-Key = Annotated[SigningKey, Depends(get_signing_key)]
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Wrong email or password"}}
+LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many attempts; see Retry-After"}
+}
 
 
 class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: EmailStr
-    password: str = Field(min_length=12, max_length=1024)
+    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
     name: str = Field(min_length=1, max_length=200)
     workspace_name: str = Field(min_length=1, max_length=200)
 
@@ -57,7 +64,7 @@ class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: str = Field(max_length=320)
-    password: str = Field(max_length=1024)
+    password: str = Field(max_length=MAX_LENGTH)
 
 
 class TokenOut(BaseModel):
@@ -66,19 +73,64 @@ class TokenOut(BaseModel):
     token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int
 
+    @classmethod
+    def of(cls, tokens: IssuedTokens) -> "TokenOut":
+        return cls(
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            expires_in=tokens.expires_in,
+        )
+
+
+class RefreshIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class LogoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str | None = Field(default=None, max_length=200)
+
+
+class SwitchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    workspace_id: UUID
+
+
+def policy_problem(problems: list[str]) -> ProblemError:
+    return ProblemError(
+        422,
+        "Unprocessable Content",
+        "; ".join(problems),
+        errors=[
+            {"loc": ["body", "password"], "msg": p, "type": "password_policy"} for p in problems
+        ],
+    )
+
 
 @router.get("/.well-known/jwks.json", include_in_schema=False)
-async def jwks(key: Key) -> dict[str, Any]:
-    return {"keys": [key.public_jwk]}
+async def jwks(keys: Keys) -> dict[str, Any]:
+    return {"keys": keys.jwks}
 
 
 @router.post(
-    "/api/v1/auth/register", status_code=status.HTTP_201_CREATED, response_model=RegisteredOut
+    "/api/v1/auth/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RegisteredOut,
+    responses={409: {"description": "The email is taken"}, **LIMITED},
 )
-async def register(body: RegisterIn, db: Db) -> RegisteredOut:
+async def register(
+    body: RegisterIn, db: Db, limiters: LimitersDep, address: ClientAddress
+) -> RegisteredOut:
+    decision = limiters.register_per_address.hit(address)
+    if not decision.allowed:
+        raise too_many(decision, "too many registrations from this address")
     email = body.email.lower()
-    if body.password.lower() == email:
-        raise ProblemError(422, "Unprocessable Content", "the password must not be the email")
+    if problems := password_problems(body.password, email):
+        raise policy_problem(problems)
     password_hash = await hash_password(body.password)
     now = utcnow()
     user = User(
@@ -94,66 +146,149 @@ async def register(body: RegisterIn, db: Db) -> RegisteredOut:
             Membership(user_id=user.id, workspace_id=workspace.id, role="owner", created_at=now)
         )
         event = UserRegistered(user_id=user.id, name=user.name, workspace_name=workspace.name)
-        actor = Actor(type="user", id=str(user.id), name=user.name)
         await add_events(
             session,
-            [make_envelope(event, producer="gateway", workspace_id=workspace.id, actor=actor)],
+            [
+                make_envelope(
+                    event, producer="gateway", workspace_id=workspace.id, actor=actor(user)
+                )
+            ],
         )
     return RegisteredOut(user_id=user.id, workspace_id=workspace.id, email=email, name=user.name)
 
 
-@router.post("/api/v1/auth/token", response_model=TokenOut)
-async def token(body: TokenIn, db: Db, settings: Settings, key: Key) -> TokenOut:
-    email = body.email.strip().lower()
+def actor(user: User) -> Actor:
+    return Actor(type="user", id=str(user.id), name=user.name)
+
+
+async def authenticate(
+    db: Database,
+    settings: Settings,
+    limiters: LimitersDep,
+    address: str,
+    email: str,
+    password: str,
+) -> tuple[User, Membership]:
+    """Check a sign-in; unknown email and wrong password get the same answer in the same time."""
+    email = email.strip().lower()
+    for limiter, detail in (
+        (limiters.login_per_address, "too many sign-in attempts from this address"),
+        (limiters.login_per_account, "too many sign-in attempts for this account"),
+    ):
+        decision = limiter.hit(email if limiter is limiters.login_per_account else address)
+        if not decision.allowed:
+            raise too_many(decision, detail)
+    if locked := await login_throttle.seconds_locked(db, email):
+        raise ProblemError(
+            429,
+            "Too Many Requests",
+            "too many failed sign-ins; try again later",
+            headers={"Retry-After": str(locked)},
+        )
     async with db.sessions() as session:
         user = await session.scalar(select(User).where(User.email == email))
-        membership = (
-            await session.scalar(
-                select(Membership)
-                .where(Membership.user_id == user.id)
-                .order_by(Membership.created_at)
-            )
-            if user
-            else None
+        # The same queries run for an unknown email, so timing does not tell them apart.
+        membership = await session.scalar(
+            select(Membership)
+            .where(Membership.user_id == (user.id if user else new_id()))
+            .order_by(Membership.created_at)
         )
-    if not await verify_password(user.password_hash if user else None, body.password) or not (
-        user and membership
-    ):
-        raise ProblemError(401, "Unauthorized", "wrong email or password")
-    return await issue_tokens(db, settings, key, user, membership)
+    verified = await verify_password(user.password_hash if user else None, password)
+    if not (verified and user and membership):
+        async with db.transaction() as session:
+            failure = await login_throttle.record_failure(session, settings, email)
+            if failure.locked_until and user and membership:
+                event = UserLockedOut(
+                    user_id=user.id, failures=failure.failures, locked_until=failure.locked_until
+                )
+                await add_events(
+                    session,
+                    [
+                        make_envelope(
+                            event,
+                            producer="gateway",
+                            workspace_id=membership.workspace_id,
+                            actor=Actor(type="system", id="gateway"),
+                        )
+                    ],
+                )
+        raise ProblemError(
+            401, "Unauthorized", "wrong email or password", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return user, membership
 
 
-async def issue_tokens(
-    db: Any, settings: GatewaySettings, key: SigningKey, user: User, membership: Membership
-) -> TokenOut:
-    now = utcnow()
-    lifetime = timedelta(minutes=settings.access_token_minutes)
-    claims = {
-        "iss": settings.jwt_issuer,
-        "aud": settings.jwt_audience,
-        "sub": str(user.id),
-        "wid": str(membership.workspace_id),
-        "role": membership.role,
-        "name": user.name,
-        "jti": str(new_id()),
-        "iat": int(now.timestamp()),
-        "exp": int((now + lifetime).timestamp()),
-    }
-    refresh = secrets.token_urlsafe(32)
-    async with db.transaction() as session:
-        session.add(
-            RefreshToken(
-                id=new_id(),
-                token_hash=hashlib.sha256(refresh.encode()).hexdigest(),
-                family_id=new_id(),
-                user_id=user.id,
-                workspace_id=membership.workspace_id,
-                expires_at=now + timedelta(days=settings.refresh_token_days),
-                created_at=now,
-            )
-        )
-    return TokenOut(
-        access_token=key.sign(claims),
-        refresh_token=refresh,
-        expires_in=int(lifetime.total_seconds()),
+def logged_in(user: User, membership: Membership, method: str) -> Any:
+    return make_envelope(
+        UserLoggedIn(user_id=user.id, method=method),
+        producer="gateway",
+        workspace_id=membership.workspace_id,
+        actor=actor(user),
     )
+
+
+@router.post("/api/v1/auth/token", response_model=TokenOut, responses={**UNAUTHORIZED, **LIMITED})
+async def token(
+    body: TokenIn,
+    db: Db,
+    settings: Settings,
+    keys: Keys,
+    limiters: LimitersDep,
+    address: ClientAddress,
+) -> TokenOut:
+    """Sign in with email and password: an access token and a refresh token."""
+    user, membership = await authenticate(
+        db, settings, limiters, address, body.email, body.password
+    )
+    async with db.transaction() as session:
+        await login_throttle.clear(session, user.email)
+        tokens = await issue_tokens(session, settings, keys, user, membership)
+        await add_events(session, [logged_in(user, membership, "token")])
+    return TokenOut.of(tokens)
+
+
+@router.post(
+    "/api/v1/auth/refresh",
+    response_model=TokenOut,
+    responses={401: {"description": "Unknown, expired, revoked or reused refresh token"}},
+)
+async def refresh(body: RefreshIn, db: Db, settings: Settings, keys: Keys) -> TokenOut:
+    """Trade a refresh token for new tokens; the old refresh token stops working."""
+    try:
+        tokens = await redeem_refresh_token(db, settings, keys, body.refresh_token)
+    except RefreshRefusedError as exc:
+        raise ProblemError(
+            401, "Unauthorized", str(exc) or "the refresh token is not valid"
+        ) from exc
+    return TokenOut.of(tokens)
+
+
+@router.post("/api/v1/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(request: Request, db: Db, body: LogoutIn | None = None) -> Response:
+    """End a session: the one of the given refresh token and/or of the bearer token."""
+    if body and body.refresh_token:
+        await revoke_refresh_token(db, body.refresh_token)
+    if request.headers.get("authorization"):
+        await current_principal(request)
+        if sid := bearer_session_id(request):
+            async with db.transaction() as session:
+                await revoke_session(session, sid)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/api/v1/auth/switch",
+    response_model=TokenOut,
+    responses={404: {"description": "Not a member of that workspace"}},
+)
+async def switch_workspace(
+    body: SwitchIn, principal: CurrentPrincipal, db: Db, settings: Settings, keys: Keys
+) -> TokenOut:
+    """New tokens acting in another workspace the caller belongs to."""
+    async with db.transaction() as session:
+        user = await session.get(User, principal.user_id)
+        membership = await session.get(Membership, (principal.user_id, body.workspace_id))
+        if user is None or membership is None:
+            raise ProblemError(404, "Not Found", "workspace does not exist")
+        tokens = await issue_tokens(session, settings, keys, user, membership)
+    return TokenOut.of(tokens)

@@ -1,16 +1,16 @@
 """Sync runs: start one for a plugin, follow it, read the history."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Request, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
 from kasa_integrations.db.tables import Sync
-from kasa_integrations.plugins import PLUGINS
-from kasa_integrations.sync_engine import SyncRun, request_sync
+from kasa_integrations.dependencies import Plugins, plugin_named
+from kasa_integrations.sync_engine import SyncRun, cancel_sync, request_sync
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.problems import not_found
@@ -25,6 +25,16 @@ class SyncRequest(BaseModel):
     count: int | None = Field(
         default=None, ge=1, le=1_000_000, description="How many transactions the demo bank makes"
     )
+    date_from: date | None = Field(
+        default=None, description="First booking date to read (default: the plugin's cursor)"
+    )
+    date_to: date | None = Field(default=None, description="Last booking date (default: today)")
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> "SyncRequest":
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("date_from must not be after date_to")
+        return self
 
 
 class SyncAccepted(BaseModel):
@@ -48,6 +58,8 @@ class SyncOut(BaseModel):
     records_updated: int
     records_skipped: int
     error_message: str | None
+    error_backtrace: str | None
+    cancel_requested: bool
     metadata: dict[str, Any]
 
     @classmethod
@@ -61,12 +73,17 @@ class SyncOut(BaseModel):
             {
                 **{c: getattr(sync, c) for c in _COLUMNS},
                 "duration_s": duration,
+                "cancel_requested": sync.cancel_requested_at is not None,
                 "metadata": sync.details or {},
             }
         )
 
 
-_COLUMNS = [name for name in SyncOut.model_fields if name not in ("duration_s", "metadata")]
+_COLUMNS = [
+    name
+    for name in SyncOut.model_fields
+    if name not in ("duration_s", "metadata", "cancel_requested")
+]
 
 
 @router.post(
@@ -79,15 +96,33 @@ async def start_sync(
     principal: WritingPrincipal,
     db: Db,
     request: Request,
+    plugins: Plugins,
     body: Annotated[SyncRequest | None, Body()] = None,
 ) -> SyncAccepted:
-    plugin = PLUGINS.get(plugin_name)
-    if plugin is None:
-        raise not_found(f"plugin {plugin_name!r}")
-    params = (body or SyncRequest()).model_dump(exclude_none=True)
+    plugin = plugin_named(plugins, plugin_name)
+    params = (body or SyncRequest()).model_dump(mode="json", exclude_none=True)
     sync = await request_sync(db, plugin, principal.workspace_id, str(principal.user_id), params)
-    get_runtime(request).spawn(SyncRun(db, plugin, sync).run(), f"sync-{sync.id}")
+    start_run(request, SyncRun(db, plugin, sync, request.app.state.vault, **run_options(request)))
     return SyncAccepted(id=sync.id, status=sync.status)
+
+
+def run_options(request: Request) -> dict[str, Any]:
+    # Tests point plugins at a local provider through an injected HTTP transport.
+    transport = getattr(request.app.state, "http_transport", None)
+    return {"transport": transport} if transport else {}
+
+
+def start_run(request: Request, run: SyncRun) -> None:
+    get_runtime(request).spawn(run.run(), f"sync-{run.sync.id}")
+
+
+@router.post("/syncs/{sync_id}/cancel", response_model=SyncOut)
+async def cancel(sync_id: UUID, principal: WritingPrincipal, db: Db) -> SyncOut:
+    """Cancel a pending or running sync; what it committed before stays imported."""
+    sync = await cancel_sync(db, principal.workspace_id, sync_id)
+    if sync is None:
+        raise not_found("sync")
+    return SyncOut.of(sync)
 
 
 @router.get("/syncs", response_model=Page[SyncOut])

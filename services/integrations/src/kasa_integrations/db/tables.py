@@ -4,7 +4,17 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Index, Integer, MetaData, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kasa_servicekit.db import UtcDateTime
@@ -48,6 +58,8 @@ class Sync(Base):
     records_updated: Mapped[int] = mapped_column(Integer, default=0)
     records_skipped: Mapped[int] = mapped_column(Integer, default=0)
     error_message: Mapped[str | None] = mapped_column(Text)
+    error_backtrace: Mapped[str | None] = mapped_column(Text)
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     details: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
 
 
@@ -64,6 +76,38 @@ class ImportedRecord(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     sync_id: Mapped[UUID]
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The normalized transaction as last imported (without the raw record), to name changes."""
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PluginConfig(Base):
+    """One workspace's configuration of one plugin; credentials only as ciphertext."""
+
+    __tablename__ = "plugin_configs"
+    __table_args__ = (UniqueConstraint("workspace_id", "plugin"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    workspace_id: Mapped[UUID]
+    plugin: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    credentials_ciphertext: Mapped[str | None] = mapped_column(Text)
+    credentials_set: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class PluginState(Base):
+    """A plugin's persisted cursor for one workspace, saved with every committed batch."""
+
+    __tablename__ = "plugin_states"
+
+    workspace_id: Mapped[UUID] = mapped_column(primary_key=True)
+    plugin: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 metadata = Base.metadata

@@ -1,6 +1,20 @@
-"""The registered plugins: add a new one to ``PLUGINS``."""
+"""The registered plugins. A new plugin is one module here and one line in ``registry``."""
 
 from kasa_integrations.plugins.base import Plugin
+from kasa_integrations.plugins.camt053 import Camt053Statement
 from kasa_integrations.plugins.demo import DemoBank
+from kasa_integrations.plugins.fio import DEFAULT_BASE_URL, FioBank
 
-PLUGINS: dict[str, Plugin] = {plugin.name: plugin for plugin in [DemoBank()]}
+
+def registry(fio_api_base_url: str = DEFAULT_BASE_URL) -> dict[str, Plugin]:
+    """Every plugin this service runs, by name; operator settings are passed in here."""
+    plugins: list[Plugin] = [
+        DemoBank(),
+        FioBank(base_url=fio_api_base_url),
+        Camt053Statement(),
+    ]
+    return {plugin.name: plugin for plugin in plugins}
+
+
+PLUGINS = registry()
+"""The plugins with default operator settings (for names and display names)."""

@@ -1,10 +1,18 @@
-"""An offline, deterministic bank for demos, tests and benchmarks."""
+"""An offline, deterministic bank for demos, tests and benchmarks.
 
-from collections.abc import AsyncIterator
+It needs no configuration. Every fifth transaction is an incoming payment; the first of them
+pay the demo invoices (``invoice_payments``: variable symbol, amount and currency), so a demo
+workspace shows invoices being matched to bank payments.
+"""
+
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from kasa_contracts.events.integrations import BankAccountRef
+from kasa_contracts.types import CurrencyCode, PositiveAmount
 from kasa_integrations.plugins.base import BankTransaction, Plugin, SyncContext
 
 ACCOUNT = BankAccountRef(
@@ -22,17 +30,69 @@ COUNTERPARTIES = [
 ]
 FIRST_DAY = date(2026, 1, 1)
 DEFAULT_COUNT = 50
+MAX_COUNT = 1_000_000
 
 
-def demo_transaction(i: int) -> BankTransaction:
+class InvoicePayment(BaseModel):
+    """A payment of one demo invoice, as the client would send it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    variable_symbol: str = Field(pattern=r"^\d{1,10}$")
+    amount: PositiveAmount
+    currency: CurrencyCode = "CZK"
+    payer: str = "Acme Consulting GmbH"
+
+
+DEMO_INVOICE_PAYMENTS = (
+    InvoicePayment(variable_symbol="20260001", amount=Decimal("12100.00")),
+    InvoicePayment(variable_symbol="20260002", amount=Decimal("36300.00")),
+    InvoicePayment(variable_symbol="20260003", amount=Decimal("4840.00")),
+)
+"""The payments of the first demo invoices (numbers 20260001…, totals with 21 % VAT)."""
+
+
+class DemoSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(
+        default=DEFAULT_COUNT, ge=1, le=MAX_COUNT, description="Transactions per sync"
+    )
+    invoice_payments: list[InvoicePayment] = Field(
+        default_factory=lambda: list(DEMO_INVOICE_PAYMENTS),
+        description="Incoming payments of demo invoices, placed among the first incomes",
+    )
+
+
+def demo_transaction(
+    i: int, invoice_payments: Sequence[InvoicePayment] = DEMO_INVOICE_PAYMENTS
+) -> BankTransaction:
     """The i-th demo transaction; the same i always gives the same transaction."""
     income = i % 5 == 0
     name, account = COUNTERPARTIES[i % len(COUNTERPARTIES)]
+    booked = FIRST_DAY + timedelta(days=(i * 3) % 330)
+    if income and i // 5 < len(invoice_payments):
+        paid = invoice_payments[i // 5]
+        return BankTransaction(
+            account=ACCOUNT,
+            external_id=f"demo-{i:07d}",
+            booking_date=booked,
+            value_date=booked,
+            amount=paid.amount,
+            direction="income",
+            currency=paid.currency,
+            counterparty_name=paid.payer,
+            counterparty_account=account,
+            message=f"Invoice {paid.variable_symbol}",
+            variable_symbol=paid.variable_symbol,
+            raw={"demo_index": i, "invoice": paid.variable_symbol},
+        )
     amount = Decimal((i * 7919) % 250_000 + 100) / 100
     return BankTransaction(
         account=ACCOUNT,
         external_id=f"demo-{i:07d}",
-        booking_date=FIRST_DAY + timedelta(days=(i * 3) % 330),
+        booking_date=booked,
+        value_date=booked,
         amount=amount,
         direction="income" if income else "expense",
         currency="CZK",
@@ -45,12 +105,19 @@ def demo_transaction(i: int) -> BankTransaction:
 
 
 class DemoBank(Plugin):
+    """The reference plugin: read it first when writing a new one."""
+
     name = "demo"
     version = "1.0.0"
     display_name = "Demo bank"
     description = "Offline bank with deterministic transactions, for demos and tests."
+    Settings = DemoSettings
 
     async def sync(self, ctx: SyncContext) -> AsyncIterator[BankTransaction]:
-        count = int(ctx.params.get("count") or DEFAULT_COUNT)
+        settings: DemoSettings = ctx.settings
+        # A run may ask for a number of transactions ({"count": N}); else the setting decides.
+        count = int(ctx.params.get("count") or settings.count)
+        ctx.progress(total=count)
         for i in range(count):
-            yield demo_transaction(i)
+            yield demo_transaction(i, settings.invoice_payments)
+        ctx.state["last_count"] = max(count, int(ctx.state.get("last_count", 0)))

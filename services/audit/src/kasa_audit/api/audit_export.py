@@ -1,0 +1,116 @@
+"""GET /api/v1/audit-events/export: a filtered range of the trail as JSON Lines or CSV.
+
+The file is streamed while it is read in keyset batches, newest first like the list, so an
+export of years of history neither loads it into memory nor repeats or skips entries that
+arrive meanwhile (they are newer than the first batch and are left out).
+"""
+
+import csv
+import io
+import json
+from collections.abc import AsyncIterator
+from typing import Literal
+from uuid import UUID
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from kasa_audit.api.audit_events import AuditEntryOut, AuditFilters, Filters
+from kasa_audit.db.tables import AuditEntry
+from kasa_servicekit.auth import CurrentPrincipal
+from kasa_servicekit.db import Database
+from kasa_servicekit.pagination import keyset_page
+from kasa_servicekit.service import Db
+
+router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
+
+BATCH = 1000
+
+CSV_COLUMNS = (
+    "id",
+    "event_id",
+    "seq",
+    "occurred_at",
+    "recorded_at",
+    "event_type",
+    "event_version",
+    "service",
+    "actor_type",
+    "actor_id",
+    "actor_name",
+    "source_plugin",
+    "source_plugin_version",
+    "entity_type",
+    "entity_id",
+    "action",
+    "changes",
+    "correlation_id",
+    "causation_id",
+    "trace_id",
+    "prev_hash",
+    "hash",
+)
+"""One column per field; ``changes`` holds its JSON object."""
+
+MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
+
+
+async def _entries(
+    db: Database, workspace_id: UUID, filters: AuditFilters
+) -> AsyncIterator[list[AuditEntryOut]]:
+    stmt = filters.select(workspace_id)
+    cursor: str | None = None
+    while True:
+        async with db.sessions() as session:
+            rows, cursor = await keyset_page(
+                session, stmt, [AuditEntry.id], limit=BATCH, cursor=cursor
+            )
+        yield [AuditEntryOut.of(r) for r in rows]
+        if cursor is None:
+            return
+
+
+def _csv_row(entry: AuditEntryOut) -> list[object]:
+    data = entry.model_dump(mode="json")
+    data |= {
+        "actor_type": entry.actor.type,
+        "actor_id": entry.actor.id,
+        "actor_name": entry.actor.name,
+        "source_plugin": entry.source.get("plugin"),
+        "source_plugin_version": entry.source.get("plugin_version"),
+        "changes": json.dumps(data["changes"], ensure_ascii=False, sort_keys=True),
+    }
+    return ["" if data[c] is None else data[c] for c in CSV_COLUMNS]
+
+
+async def _jsonl(batches: AsyncIterator[list[AuditEntryOut]]) -> AsyncIterator[str]:
+    async for batch in batches:
+        if batch:
+            yield "".join(entry.model_dump_json() + "\n" for entry in batch)
+
+
+async def _csv(batches: AsyncIterator[list[AuditEntryOut]]) -> AsyncIterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    async for batch in batches:
+        writer.writerows(_csv_row(entry) for entry in batch)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+@router.get("/export", response_class=StreamingResponse)
+async def export_audit_events(
+    principal: CurrentPrincipal,
+    db: Db,
+    filters: Filters,
+    format: Literal["jsonl", "csv"] = "jsonl",
+) -> StreamingResponse:
+    batches = _entries(db, principal.workspace_id, filters)
+    content = _csv(batches) if format == "csv" else _jsonl(batches)
+    return StreamingResponse(
+        content,
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="audit-events.{format}"'},
+    )

@@ -1,0 +1,81 @@
+"""Reading and advancing workspaces' hash chains in the database."""
+
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kasa_audit.db.tables import AuditEntry, ChainHead
+from kasa_audit.domain.chain import GENESIS, HASHED_FIELDS
+from kasa_servicekit.db import Database
+
+heads = ChainHead.__table__
+
+
+async def lock_heads(session: AsyncSession, workspace_ids: Iterable[UUID]) -> dict[UUID, Any]:
+    """The chain heads (``seq``, ``hash``) of these workspaces, locked until the commit.
+
+    On PostgreSQL ``SELECT … ORDER BY workspace_id FOR UPDATE`` makes appends to one workspace
+    wait for each other, leaves other workspaces alone, and takes the locks in one order so
+    two writers cannot deadlock over them. SQLite has one writer at a time anyway.
+    """
+    wanted = sorted(set(workspace_ids))
+    stmt = (
+        select(heads.c.workspace_id, heads.c.seq, heads.c.hash)
+        .where(heads.c.workspace_id.in_(wanted))
+        .order_by(heads.c.workspace_id)
+        .with_for_update()
+    )
+    found = {row.workspace_id: row for row in await session.execute(stmt)}
+    missing = [ws for ws in wanted if ws not in found]
+    if missing:
+        # First events of a workspace may race: one writer inserts, the other waits for it.
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        rows = [{"workspace_id": ws, "seq": 0, "hash": GENESIS} for ws in missing]
+        await session.execute(insert(heads).values(rows).on_conflict_do_nothing())
+        again = stmt.where(heads.c.workspace_id.in_(missing))
+        found |= {row.workspace_id: row for row in await session.execute(again)}
+    return found
+
+
+async def save_heads(session: AsyncSession, moved: dict[UUID, tuple[int, str]]) -> None:
+    stmt = (
+        update(heads)
+        .where(heads.c.workspace_id == bindparam("ws"))
+        .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+    )
+    params = [{"ws": ws, "new_seq": seq, "new_hash": h} for ws, (seq, h) in moved.items()]
+    await session.execute(stmt, params)
+
+
+_CHAIN_COLUMNS = [AuditEntry.__table__.c[name] for name in (*HASHED_FIELDS, "prev_hash", "hash")]
+
+
+async def entries_in_order(
+    db: Database, workspace_id: UUID, batch: int = 1000
+) -> AsyncIterator[dict[str, Any]]:
+    """Every entry of the workspace with its chain fields, by ``seq``, read in batches."""
+    after = 0
+    while True:
+        stmt = (
+            select(*_CHAIN_COLUMNS)
+            .where(AuditEntry.workspace_id == workspace_id, AuditEntry.seq > after)
+            .order_by(AuditEntry.seq)
+            .limit(batch)
+        )
+        async with db.sessions() as session:
+            rows = (await session.execute(stmt)).mappings().all()
+        for row in rows:
+            yield dict(row)
+        if len(rows) < batch:
+            return
+        after = rows[-1]["seq"]
+
+
+async def head_of(db: Database, workspace_id: UUID) -> ChainHead | None:
+    async with db.sessions() as session:
+        return await session.get(ChainHead, workspace_id)

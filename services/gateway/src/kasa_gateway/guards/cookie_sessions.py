@@ -1,0 +1,110 @@
+"""Browser sessions: a valid session cookie becomes a short-lived bearer token.
+
+Requests that change something (any method but GET, HEAD, OPTIONS) must prove they come from
+our own pages: the ``X-CSRF-Token`` header, or a ``csrf_token`` field in a form post, must
+carry the session's CSRF token. A cross-site form can send the cookie but cannot read it.
+"""
+
+from collections.abc import Callable
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kasa_gateway.guards import header, send_problem
+from kasa_gateway.sessions import access_token, csrf_matches, load_web_session
+
+SESSION_COOKIE = "kasa_session"
+CSRF_COOKIE = "kasa_csrf"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Signing in must work whatever cookie the browser still holds.
+SIGN_IN_PATHS = {
+    "/api/v1/auth/session",
+    "/api/v1/auth/token",
+    "/api/v1/auth/register",
+    "/api/v1/auth/refresh",
+}
+MAX_FORM_BYTES = 64 * 1024
+
+
+def read_cookie(scope: Scope, name: str) -> str | None:
+    raw = header(scope, b"cookie")
+    if not raw:
+        return None
+    try:
+        jar = SimpleCookie(raw)
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+class CookieSessions:
+    def __init__(self, app: ASGIApp, state: Callable[[], Any]) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or not scope["path"].startswith("/api/")
+            or header(scope, b"authorization")
+            or (scope["path"] in SIGN_IN_PATHS and scope["method"] == "POST")
+        ):
+            await self.app(scope, receive, send)
+            return
+        cookie = read_cookie(scope, SESSION_COOKIE)
+        state = self.state()
+        session = await load_web_session(state.runtime.db, cookie) if cookie else None
+        if cookie is None or session is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] not in SAFE_METHODS:
+            presented = header(scope, b"x-csrf-token")
+            if presented is None and (header(scope, b"content-type") or "").startswith(
+                "application/x-www-form-urlencoded"
+            ):
+                presented, receive = await _csrf_from_form(receive)
+            if not csrf_matches(cookie, presented):
+                await send_problem(
+                    send, 403, "Forbidden", "missing or wrong CSRF token", scope["path"]
+                )
+                return
+        token, _ = access_token(
+            state.runtime.settings,
+            state.keys,
+            user_id=session.user_id,
+            name=session.name,
+            workspace_id=session.workspace_id,
+            role=session.role,
+            session_id=session.id,
+        )
+        headers = [*scope["headers"], (b"authorization", f"Bearer {token}".encode())]
+        await self.app({**scope, "headers": headers}, receive, send)
+
+
+async def _csrf_from_form(receive: Receive) -> tuple[str | None, Receive]:
+    """Read a (small) form body for its ``csrf_token`` and hand the same body on."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > MAX_FORM_BYTES or not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    values = parse_qs(body.decode("utf-8", "replace")).get("csrf_token", [])
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return (values[0] if values else None), replay

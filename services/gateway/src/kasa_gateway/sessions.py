@@ -1,0 +1,248 @@
+"""Access tokens, refresh-token families and web sessions.
+
+An access token is a short-lived signed JWT that every service verifies on its own; it
+carries ``sid``, the session it was issued for. A refresh token is opaque, stored only as a
+hash, and single use: redeeming it returns a new one of the same family. Presenting a used
+token again means it was copied, so its whole family is revoked. A web session is the same
+idea for browsers: an opaque HttpOnly cookie, and a CSRF token derived from it.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kasa_gateway.db.tables import Membership, RefreshToken, User, WebSession
+from kasa_gateway.settings import GatewaySettings
+from kasa_gateway.signing_keys import KeyRing
+from kasa_servicekit.db import Database, utcnow
+from kasa_servicekit.ids import new_id
+
+
+def secret_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_token_for(session_token: str) -> str:
+    """The CSRF token of a web session: only someone who holds the session cookie can know it."""
+    return hashlib.sha256(b"kasa-csrf:" + session_token.encode()).hexdigest()
+
+
+def csrf_matches(session_token: str, presented: str | None) -> bool:
+    return bool(presented) and hmac.compare_digest(csrf_token_for(session_token), presented or "")
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    session_id: UUID
+
+
+def access_token(
+    settings: GatewaySettings,
+    keys: KeyRing,
+    *,
+    user_id: UUID,
+    name: str | None,
+    workspace_id: UUID,
+    role: str,
+    session_id: UUID,
+    now: datetime | None = None,
+) -> tuple[str, int]:
+    now = now or utcnow()
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": str(user_id),
+        "wid": str(workspace_id),
+        "role": role,
+        "name": name,
+        "sid": str(session_id),
+        "jti": str(new_id()),
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+    }
+    return keys.sign(claims), int(lifetime.total_seconds())
+
+
+async def issue_tokens(
+    session: AsyncSession,
+    settings: GatewaySettings,
+    keys: KeyRing,
+    user: User,
+    membership: Membership,
+    family_id: UUID | None = None,
+) -> IssuedTokens:
+    """A new access token and refresh token, written inside the caller's transaction."""
+    now = utcnow()
+    family_id = family_id or new_id()
+    refresh = secrets.token_urlsafe(32)
+    session.add(
+        RefreshToken(
+            id=new_id(),
+            token_hash=secret_hash(refresh),
+            family_id=family_id,
+            user_id=user.id,
+            workspace_id=membership.workspace_id,
+            expires_at=now + timedelta(days=settings.refresh_token_days),
+            created_at=now,
+        )
+    )
+    access, expires_in = access_token(
+        settings,
+        keys,
+        user_id=user.id,
+        name=user.name,
+        workspace_id=membership.workspace_id,
+        role=membership.role,
+        session_id=family_id,
+        now=now,
+    )
+    return IssuedTokens(access, refresh, expires_in, family_id)
+
+
+class RefreshRefusedError(Exception):
+    """The refresh token is unknown, expired, revoked or was already used."""
+
+
+async def redeem_refresh_token(
+    db: Database, settings: GatewaySettings, keys: KeyRing, token: str
+) -> IssuedTokens:
+    """Rotate a refresh token; a reused one revokes its whole family."""
+    now = utcnow()
+    reused_family: UUID | None = None
+    async with db.transaction() as session:
+        row = await session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == secret_hash(token))
+        )
+        if row is None or row.expires_at <= now:
+            raise RefreshRefusedError
+        # The conditional update is the single point of truth under concurrency: of two
+        # requests presenting the same token, only one sees a row change.
+        claimed = await session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.id == row.id,
+                RefreshToken.used_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+            )
+            .values(used_at=now)
+        )
+        if not claimed.rowcount:
+            reused_family = row.family_id
+            await revoke_families(session, [row.family_id])
+        else:
+            user = await session.get(User, row.user_id)
+            membership = await session.get(Membership, (row.user_id, row.workspace_id))
+            if user is not None and membership is not None:
+                return await issue_tokens(session, settings, keys, user, membership, row.family_id)
+            # Removed from the workspace since: the session ends here.
+            await revoke_families(session, [row.family_id])
+    if reused_family is not None:
+        raise RefreshRefusedError("refresh token reused; its session has been revoked")
+    raise RefreshRefusedError
+
+
+async def revoke_families(session: AsyncSession, families: list[UUID]) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id.in_(families), RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def revoke_refresh_token(db: Database, token: str) -> bool:
+    async with db.transaction() as session:
+        family = await session.scalar(
+            select(RefreshToken.family_id).where(RefreshToken.token_hash == secret_hash(token))
+        )
+        if family is None:
+            return False
+        await revoke_families(session, [family])
+    return True
+
+
+async def revoke_session(session: AsyncSession, session_id: UUID) -> None:
+    """End the session ``sid`` names, be it a refresh family or a web session."""
+    await revoke_families(session, [session_id])
+    await session.execute(
+        update(WebSession)
+        .where(WebSession.id == session_id, WebSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def revoke_other_sessions(session: AsyncSession, user_id: UUID, keep: UUID | None) -> None:
+    """Revoke every session of a user except ``keep`` (the one asking)."""
+    now = utcnow()
+    families = update(RefreshToken).where(
+        RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None)
+    )
+    webs = update(WebSession).where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
+    if keep is not None:
+        families = families.where(RefreshToken.family_id != keep)
+        webs = webs.where(WebSession.id != keep)
+    await session.execute(families.values(revoked_at=now))
+    await session.execute(webs.values(revoked_at=now))
+
+
+async def create_web_session(
+    session: AsyncSession, settings: GatewaySettings, user: User, membership: Membership
+) -> str:
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        WebSession(
+            id=new_id(),
+            token_hash=secret_hash(token),
+            user_id=user.id,
+            workspace_id=membership.workspace_id,
+            expires_at=now + timedelta(hours=settings.web_session_hours),
+            created_at=now,
+        )
+    )
+    return token
+
+
+@dataclass(frozen=True)
+class LiveWebSession:
+    id: UUID
+    user_id: UUID
+    name: str
+    workspace_id: UUID
+    role: str
+
+
+async def load_web_session(db: Database, token: str) -> LiveWebSession | None:
+    """The live session behind a cookie value, with the member's current role."""
+    async with db.sessions() as session:
+        row = (
+            await session.execute(
+                select(WebSession, User.name, Membership.role)
+                .join(User, User.id == WebSession.user_id)
+                .join(
+                    Membership,
+                    and_(
+                        Membership.user_id == WebSession.user_id,
+                        Membership.workspace_id == WebSession.workspace_id,
+                    ),
+                )
+                .where(
+                    WebSession.token_hash == secret_hash(token),
+                    WebSession.revoked_at.is_(None),
+                    WebSession.expires_at > utcnow(),
+                )
+            )
+        ).first()
+    if row is None:
+        return None
+    web, name, role = row
+    return LiveWebSession(web.id, web.user_id, name, web.workspace_id, role)

@@ -1,0 +1,171 @@
+"""The invoice as the API shows it: header, lines, VAT summary, payments, derived overdue."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kasa_contracts.types import DecimalString
+from kasa_invoicing.db.tables import Invoice, InvoiceLine, Payment
+from kasa_invoicing.domain.lifecycle import is_overdue
+from kasa_invoicing.domain.pricing import totals
+from kasa_invoicing.pdf.document import as_domain_lines
+from kasa_servicekit.money import at_currency_precision
+
+
+class LineOut(BaseModel):
+    id: UUID
+    position: int
+    description: str
+    quantity: DecimalString
+    unit: str
+    unit_price: DecimalString
+    vat_rate: DecimalString
+    net_amount: DecimalString
+    work_entry_ids: list[UUID]
+
+
+class VatRowOut(BaseModel):
+    rate: DecimalString
+    base: DecimalString
+    vat: DecimalString
+
+
+class PaymentOut(BaseModel):
+    match_id: UUID
+    transaction_id: UUID
+    amount: DecimalString
+    currency: str
+    paid_on: date
+    removed: bool
+
+
+class InvoiceSummary(BaseModel):
+    id: UUID
+    client_id: UUID
+    client_name: str
+    number: str | None = Field(description="Given when the invoice is issued")
+    variable_symbol: str | None
+    status: str
+    overdue: bool = Field(description="Awaiting payment after its due date")
+    currency: str
+    language: str
+    issue_date: date | None
+    due_date: date | None
+    payment_terms_days: int
+    subtotal: DecimalString
+    vat_total: DecimalString
+    total: DecimalString
+    paid_total: DecimalString
+    outstanding: DecimalString
+    paid_on: date | None
+    note: str | None
+    created_at: datetime
+    issued_at: datetime | None
+    cancelled_at: datetime | None
+
+
+class InvoiceOut(InvoiceSummary):
+    lines: list[LineOut]
+    vat_summary: list[VatRowOut]
+    payments: list[PaymentOut]
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def summary(invoice: Invoice) -> InvoiceSummary:
+    def money(amount: Decimal) -> Decimal:
+        return at_currency_precision(amount, invoice.currency)
+
+    outstanding = (
+        max(invoice.total - invoice.paid_total, Decimal(0))
+        if invoice.status in ("issued", "partially_paid")
+        else Decimal(0)
+    )
+    return InvoiceSummary(
+        id=invoice.id,
+        client_id=invoice.client_id,
+        client_name=str(invoice.client.get("name", "")),
+        number=invoice.number,
+        variable_symbol=invoice.variable_symbol,
+        status=invoice.status,
+        overdue=is_overdue(invoice.status, invoice.due_date, today()),
+        currency=invoice.currency,
+        language=invoice.language,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        payment_terms_days=invoice.payment_terms_days,
+        subtotal=money(invoice.subtotal),
+        vat_total=money(invoice.vat_total),
+        total=money(invoice.total),
+        paid_total=money(invoice.paid_total),
+        outstanding=money(outstanding),
+        paid_on=invoice.paid_on,
+        note=invoice.note,
+        created_at=invoice.created_at,
+        issued_at=invoice.issued_at,
+        cancelled_at=invoice.cancelled_at,
+    )
+
+
+async def invoice_lines(session: AsyncSession, invoice_id: UUID) -> list[InvoiceLine]:
+    return list(
+        await session.scalars(
+            select(InvoiceLine)
+            .where(InvoiceLine.invoice_id == invoice_id)
+            .order_by(InvoiceLine.position)
+        )
+    )
+
+
+async def full(session: AsyncSession, invoice: Invoice) -> InvoiceOut:
+    """The whole invoice, read in the caller's session."""
+    rows = await invoice_lines(session, invoice.id)
+    payments = list(
+        await session.scalars(
+            select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.recorded_at)
+        )
+    )
+    cur = invoice.currency
+    vat = totals(as_domain_lines(rows), cur).vat_summary
+    return InvoiceOut(
+        **summary(invoice).model_dump(),
+        lines=[
+            LineOut(
+                id=r.id,
+                position=r.position,
+                description=r.description,
+                quantity=r.quantity.normalize(),
+                unit=r.unit,
+                unit_price=at_currency_precision(r.unit_price, cur),
+                vat_rate=r.vat_rate.normalize(),
+                net_amount=at_currency_precision(r.net_amount, cur),
+                work_entry_ids=[UUID(i) for i in r.work_entry_ids],
+            )
+            for r in rows
+        ],
+        vat_summary=[
+            VatRowOut(
+                rate=v.rate.normalize(),
+                base=at_currency_precision(v.base, cur),
+                vat=at_currency_precision(v.vat, cur),
+            )
+            for v in vat
+        ],
+        payments=[
+            PaymentOut(
+                match_id=p.match_id,
+                transaction_id=p.transaction_id,
+                amount=at_currency_precision(p.amount, p.currency),
+                currency=p.currency,
+                paid_on=p.paid_on,
+                removed=p.removed_at is not None,
+            )
+            for p in payments
+        ],
+    )

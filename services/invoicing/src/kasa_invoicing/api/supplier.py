@@ -1,0 +1,112 @@
+"""GET/PUT /api/v1/supplier: who the workspace's invoices come from, and how they are numbered."""
+
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kasa_contracts.changes import diff
+from kasa_contracts.events.invoicing import SupplierProfileUpdated
+from kasa_contracts.types import CurrencyCode
+from kasa_invoicing.api.records import publish, snapshot, values
+from kasa_invoicing.db.tables import SupplierProfile
+from kasa_invoicing.domain.bank import bic_is_valid, iban_is_valid, normalize_iban
+from kasa_invoicing.domain.numbering import DEFAULT_FORMAT, check_format
+from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.db import utcnow
+from kasa_servicekit.problems import not_found
+from kasa_servicekit.service import Db
+
+router = APIRouter(prefix="/api/v1/supplier", tags=["supplier"])
+
+FIELDS = (
+    "name",
+    "address",
+    "company_id",
+    "vat_id",
+    "iban",
+    "bic",
+    "default_currency",
+    "number_format",
+    "payment_terms_days",
+    "vat_payer",
+    "logo_url",
+)
+
+
+class SupplierIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    address: Annotated[str | None, Field(max_length=1000)] = None
+    company_id: Annotated[str | None, Field(max_length=32, description="IČO")] = None
+    vat_id: Annotated[str | None, Field(max_length=32, description="DIČ / VAT number")] = None
+    iban: Annotated[str | None, Field(max_length=42)] = None
+    bic: str | None = None
+    default_currency: CurrencyCode = "CZK"
+    number_format: Annotated[
+        str, Field(max_length=64, description="Fields: {year}, {yy}, {seq} (e.g. {seq:04d})")
+    ] = DEFAULT_FORMAT
+    payment_terms_days: Annotated[int, Field(ge=0, le=365)] = 14
+    vat_payer: bool = False
+    logo_url: Annotated[str | None, Field(max_length=500)] = None
+
+    @field_validator("iban")
+    @classmethod
+    def _iban(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not iban_is_valid(value):
+            raise ValueError("not a valid IBAN (the mod-97 check failed)")
+        return normalize_iban(value)
+
+    @field_validator("bic")
+    @classmethod
+    def _bic(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not bic_is_valid(value):
+            raise ValueError("not a valid BIC (8 or 11 letters and digits)")
+        return value.strip().upper()
+
+    @field_validator("number_format")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        check_format(value)
+        return value
+
+
+class SupplierOut(SupplierIn):
+    model_config = ConfigDict(from_attributes=True)
+
+
+@router.get("", response_model=SupplierOut)
+async def get_supplier(principal: CurrentPrincipal, db: Db) -> SupplierOut:
+    async with db.sessions() as session:
+        row = await session.get(SupplierProfile, principal.workspace_id)
+    if row is None:
+        raise not_found("supplier profile")
+    return SupplierOut.model_validate(row)
+
+
+@router.put("", response_model=SupplierOut)
+async def put_supplier(body: SupplierIn, principal: WritingPrincipal, db: Db) -> SupplierOut:
+    async with db.transaction() as session:
+        row = await session.get(SupplierProfile, principal.workspace_id, with_for_update=True)
+        before = snapshot(row, FIELDS) if row else None
+        if row is None:
+            row = SupplierProfile(workspace_id=principal.workspace_id, **values(body))
+            session.add(row)
+        else:
+            for name, value in values(body).items():
+                setattr(row, name, value)
+        row.updated_at = utcnow()
+        await session.flush()
+        changes = diff(before, snapshot(row, FIELDS))
+        if changes:
+            await publish(
+                session,
+                principal,
+                SupplierProfileUpdated(workspace_id=principal.workspace_id, changes=changes),
+            )
+        return SupplierOut.model_validate(row)

@@ -1,0 +1,112 @@
+"""POST /api/v1/timer/start|stop, GET /api/v1/timer: a running clock that becomes a work entry."""
+
+import math
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Select, select
+
+from kasa_contracts.changes import diff
+from kasa_contracts.events.invoicing import WorkEntryCreated, WorkEntryUpdated
+from kasa_invoicing.api.records import conflict, owned, publish, snapshot
+from kasa_invoicing.api.work_entries import FIELDS, WorkEntryOut, entry_out
+from kasa_invoicing.db.tables import Project, WorkEntry
+from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.db import utcnow
+from kasa_servicekit.ids import new_id
+from kasa_servicekit.service import Db
+
+router = APIRouter(prefix="/api/v1/timer", tags=["timer"])
+
+MAX_MINUTES = 24 * 60
+
+
+class TimerStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: UUID
+    description: Annotated[str, Field(max_length=2000)] = ""
+    billable: bool = True
+
+
+class TimerOut(BaseModel):
+    running: WorkEntryOut | None
+
+
+def _running(workspace_id: UUID) -> Select[tuple[WorkEntry]]:
+    return select(WorkEntry).where(
+        WorkEntry.workspace_id == workspace_id,
+        WorkEntry.started_at.is_not(None),
+        WorkEntry.minutes.is_(None),
+        WorkEntry.fixed_amount.is_(None),
+    )
+
+
+@router.get("", response_model=TimerOut)
+async def get_timer(principal: CurrentPrincipal, db: Db) -> TimerOut:
+    async with db.sessions() as session:
+        row = await session.scalar(_running(principal.workspace_id))
+    return TimerOut(running=entry_out(row) if row else None)
+
+
+@router.post("/start", response_model=WorkEntryOut, status_code=201)
+async def start_timer(body: TimerStart, principal: WritingPrincipal, db: Db) -> WorkEntryOut:
+    now = utcnow()
+    async with db.transaction() as session:
+        project = await owned(session, Project, body.project_id, principal.workspace_id, "project")
+        if await session.scalar(_running(principal.workspace_id)):
+            raise conflict("a timer is already running; stop it first")
+        row = WorkEntry(
+            id=new_id(),
+            workspace_id=principal.workspace_id,
+            project_id=project.id,
+            client_id=project.client_id,
+            work_date=now.date(),
+            minutes=None,
+            fixed_amount=None,
+            description=body.description,
+            billable=body.billable,
+            invoice_id=None,
+            started_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        await session.flush()
+        await publish(
+            session,
+            principal,
+            WorkEntryCreated(
+                work_entry_id=row.id,
+                project_id=row.project_id,
+                changes=diff(None, snapshot(row, FIELDS)),
+            ),
+        )
+        return entry_out(row)
+
+
+@router.post("/stop", response_model=WorkEntryOut)
+async def stop_timer(principal: WritingPrincipal, db: Db) -> WorkEntryOut:
+    """Stop the clock: the entry gets the elapsed minutes, rounded up, at most a day."""
+    async with db.transaction() as session:
+        row = await session.scalar(_running(principal.workspace_id).with_for_update())
+        if row is None:
+            raise conflict("no timer is running")
+        assert row.started_at is not None
+        before = snapshot(row, FIELDS)
+        now = utcnow()
+        elapsed = math.ceil((now - row.started_at).total_seconds() / 60)
+        row.minutes = min(max(elapsed, 1), MAX_MINUTES)
+        row.updated_at = now
+        await publish(
+            session,
+            principal,
+            WorkEntryUpdated(
+                work_entry_id=row.id,
+                project_id=row.project_id,
+                changes=diff(before, snapshot(row, FIELDS)),
+            ),
+        )
+        return entry_out(row)

@@ -1,0 +1,81 @@
+"""Annuity loans: the equal monthly payment and its amortization schedule, in exact decimals.
+
+Rounding, written down once:
+
+- the monthly rate is the annual rate / 12, kept exact (no rounding);
+- the payment is computed at 28 significant digits, then rounded half-up to the currency's
+  minor unit (``quantum``, e.g. 0.01 CZK);
+- each month's interest is the outstanding balance times the monthly rate, rounded half-up to the
+  minor unit; the principal part is the payment minus that interest;
+- the last installment pays whatever balance is left (plus its interest), so the principal
+  parts always add up to the loan exactly and the balance ends at zero.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+
+@dataclass(frozen=True)
+class Installment:
+    number: int
+    due_on: date
+    payment: Decimal
+    principal: Decimal
+    interest: Decimal
+    balance_after: Decimal
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` later, or that month's last day when it is shorter."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def annuity_payment(
+    principal: Decimal, annual_rate_percent: Decimal, months: int, quantum: Decimal
+) -> Decimal:
+    """The equal monthly payment that repays ``principal`` in ``months`` months."""
+    if principal <= 0 or months <= 0 or annual_rate_percent < 0:
+        raise ValueError("a loan needs a positive principal and term and a rate of at least 0")
+    with localcontext() as ctx:
+        ctx.prec = 28
+        rate = annual_rate_percent / Decimal(1200)
+        if rate == 0:
+            exact = principal / months
+        else:
+            exact = principal * rate / (1 - (1 + rate) ** -months)
+    return exact.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def schedule(
+    principal: Decimal,
+    annual_rate_percent: Decimal,
+    months: int,
+    first_due: date,
+    quantum: Decimal = Decimal("0.01"),
+) -> list[Installment]:
+    payment = annuity_payment(principal, annual_rate_percent, months, quantum)
+    rate = annual_rate_percent / Decimal(1200)
+    balance = principal
+    rows = []
+    for number in range(1, months + 1):
+        interest = (balance * rate).quantize(quantum, rounding=ROUND_HALF_UP)
+        if number == months:
+            part = balance
+        else:
+            part = min(payment - interest, balance)
+        balance -= part
+        rows.append(
+            Installment(
+                number=number,
+                due_on=add_months(first_due, number - 1),
+                payment=part + interest,
+                principal=part,
+                interest=interest,
+                balance_after=balance,
+            )
+        )
+    return rows

@@ -1,0 +1,178 @@
+"""Benchmark: one read endpoint called directly on its service and through the gateway.
+
+Starts ledger and gateway as real processes on SQLite (loopback), seeds a workspace with a
+page of transactions, then drives ``GET /api/v1/transactions?limit=20`` with a fixed number
+of keep-alive connections for a fixed time, against the ledger directly and through the
+gateway with each upstream client. Prints requests per second and p50/p99 latency. The load
+generator is a minimal HTTP/1.1 client on asyncio streams so it costs little CPU itself; it
+still shares the machine with both services, so absolute figures are for comparison only.
+
+    uv run python tests/perf/bench_gateway.py [--seconds 10] [--connections 1 32]
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from kasa_localstack.stack import DEFAULT_PORTS, ServiceProcess, StackConfig, sqlite_urls
+from kasa_localstack.testing import free_port
+
+PATH = "/api/v1/transactions?limit=20"
+
+
+async def read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    headers = {
+        k.strip().lower(): v.strip()
+        for k, _, v in (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)
+    }
+    if b"content-length" in headers:
+        await reader.readexactly(int(headers[b"content-length"]))
+    elif headers.get(b"transfer-encoding") == b"chunked":
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    return status
+
+
+async def connection(port: int, token: str, deadline: float, latencies: list[float]) -> int:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    request = (
+        f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {token}\r\nAccept: application/json\r\n\r\n"
+    ).encode()
+    errors = 0
+    try:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            writer.write(request)
+            await writer.drain()
+            if await read_response(reader) != 200:
+                errors += 1
+            latencies.append(time.perf_counter() - started)
+    finally:
+        writer.close()
+    return errors
+
+
+async def drive(port: int, token: str, connections: int, seconds: float) -> dict[str, float]:
+    warmup: list[float] = []
+    await asyncio.gather(
+        *(connection(port, token, time.perf_counter() + 1.0, warmup) for _ in range(connections))
+    )
+    latencies: list[float] = []
+    started = time.perf_counter()
+    errors = await asyncio.gather(
+        *(connection(port, token, started + seconds, latencies) for _ in range(connections))
+    )
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p99_ms": ordered[int(len(ordered) * 0.99) - 1] * 1000,
+        "errors": sum(errors),
+    }
+
+
+async def seed(gateway: str) -> str:
+    async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
+        email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+        password = "benchmark password"
+        registered = await client.post(
+            "/api/v1/auth/register",
+            json={"email": email, "password": password, "name": "Bench", "workspace_name": "B"},
+        )
+        registered.raise_for_status()
+        token = (
+            await client.post("/api/v1/auth/token", json={"email": email, "password": password})
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for day in range(1, 21):
+            await client.post(
+                "/api/v1/transactions",
+                headers=headers,
+                json={
+                    "type": "expense",
+                    "amount": f"{day}.50",
+                    "currency": "CZK",
+                    "transacted_on": f"2026-01-{day:02d}",
+                    "description": "benchmark",
+                },
+            )
+        listed = await client.get(PATH, headers=headers)
+        print(f"seeded: {len(listed.json()['items'])} transactions on the page", file=sys.stderr)
+        return str(token)
+
+
+def start(name: str, config: StackConfig, log_dir: Path, **env: str) -> ServiceProcess:
+    config.service_env_overrides[name] = env
+    process = ServiceProcess(name, config, log_dir)
+    process.start()
+    return process
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--connections", type=int, nargs="+", default=[1, 32])
+    parser.add_argument("--clients", nargs="+", default=["aiohttp", "httpx"])
+    args = parser.parse_args()
+
+    data = Path(tempfile.mkdtemp(prefix="kasa-bench-"))
+    ports = {name: free_port() for name in DEFAULT_PORTS}
+    config = StackConfig(
+        amqp_url=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+        database_urls=sqlite_urls(data),
+        data_dir=data,
+        ports=ports,
+        extra_env={"LOG_LEVEL": "WARNING", "API_RATE_PER_MINUTE": "100000000"},
+    )
+    ledger = start("ledger", config, data / "logs")
+    gateway = start("gateway", config, data / "logs")
+    running = [ledger, gateway]
+    try:
+        await ledger.wait_ready(path="/health/live")
+        await gateway.wait_ready(path="/health/live")
+        token = await seed(config.url("gateway"))
+        results: list[tuple[str, int, dict[str, float]]] = []
+        for connections in args.connections:
+            result = await drive(ports["ledger"], token, connections, args.seconds)
+            results.append(("direct", connections, result))
+        for client in args.clients:
+            gateway.stop()
+            gateway = start("gateway", config, data / "logs", UPSTREAM_CLIENT=client)
+            running.append(gateway)
+            await gateway.wait_ready(path="/health/live")
+            for connections in args.connections:
+                result = await drive(ports["gateway"], token, connections, args.seconds)
+                results.append((f"gateway ({client})", connections, result))
+    finally:
+        for process in running:
+            process.stop()
+
+    direct = {c: r for name, c, r in results if name == "direct"}
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{os.cpu_count()} CPUs, load average {load}, {args.seconds:.0f}s per run")
+    print(f"{'path':<20} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x direct':>8} err")
+    for name, connections, r in results:
+        ratio = r["rps"] / direct[connections]["rps"]
+        print(
+            f"{name:<20} {connections:>5} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} "
+            f"{r['p99_ms']:>8.2f} {ratio:>8.2f} {int(r['errors'])}"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
