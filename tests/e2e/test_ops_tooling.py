@@ -277,3 +277,69 @@ async def test_audit_verify_checks_the_hash_chain(system):
     result = await kasa(system, "audit", "verify", "--workspace", user.user["workspace_id"])
     assert result["ok"] is True
     assert result["checked"] >= 7  # registration, sync started/completed, five imports
+
+
+async def issue_invoice(user, hours: int) -> dict:
+    async def ok(response):
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    await ok(
+        await user.http.put(
+            "/api/v1/supplier",
+            headers=user.headers,
+            json={"name": "Studio", "iban": "CZ6508000000192000145399", "vat_payer": True},
+        )
+    )
+    client = await ok(await user.post("/api/v1/clients", json={"name": "Acme", "currency": "CZK"}))
+    project = await ok(
+        await user.post(
+            "/api/v1/projects",
+            json={"client_id": client["id"], "name": "Site", "hourly_rate": "1000.00"},
+        )
+    )
+    entry = await ok(
+        await user.post(
+            "/api/v1/work-entries",
+            json={"project_id": project["id"], "work_date": "2026-03-02", "minutes": hours * 60},
+        )
+    )
+    invoice = await ok(
+        await user.post(
+            "/api/v1/invoices",
+            json={"client_id": client["id"], "work_entry_ids": [entry["id"]], "vat_rate": "21"},
+        )
+    )
+    return await ok(await user.post(f"/api/v1/invoices/{invoice['id']}/issue", json={}))
+
+
+async def test_the_ledgers_invoice_projection_rebuilt_by_replay_equals_the_original(system):
+    user = await system.user()
+    issued = [await issue_invoice(user, hours) for hours in (3, 5)]
+    ledger_db = system.database_urls["ledger"].replace("+asyncpg", "")
+    columns = (
+        "id, workspace_id, number, variable_symbol, vs_normalized, client_id, client_name, "
+        "total, currency, issue_date, due_date, issued_at, cancelled_at, paid_on"
+    )
+
+    async def projection() -> list[tuple]:
+        connection = await asyncpg.connect(ledger_db)
+        try:
+            rows = await connection.fetch(f"SELECT {columns} FROM invoices ORDER BY id")
+        finally:
+            await connection.close()
+        return [tuple(row) for row in rows]
+
+    before = await eventually(
+        projection,
+        lambda rows: {str(r[0]) for r in rows} >= {i["id"] for i in issued},
+        what="the ledger knows the invoices",
+    )
+    result = await kasa(system, "ledger", "rebuild-invoices", "--yes", "--idle", "2")
+    assert result["invoices_cleared"] == len(before)
+    assert result["queues"] == ["ledger.invoices"]
+    await eventually(
+        projection, lambda rows: len(rows) >= len(before), what="the projection rebuilt"
+    )
+    await asyncio.sleep(1)
+    assert await projection() == before

@@ -15,6 +15,7 @@ from kasa_ledger.api import (
     holdings,
     loans,
     matches,
+    projection_rebuild,
     reports,
     transactions,
 )
@@ -76,6 +77,7 @@ def build() -> ServiceSpec:
             reports.router,
             holdings.assets,
             holdings.liabilities,
+            projection_rebuild.router,
         ],
         subscriptions=[replace(bank, batch_size=settings.batch_size), invoices],
     )

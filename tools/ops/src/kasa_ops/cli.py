@@ -30,9 +30,11 @@ outbox = typer.Typer(
     help="Events services wrote but the broker has not confirmed.", no_args_is_help=True
 )
 audit = typer.Typer(help="The audit trail.", no_args_is_help=True)
+ledger = typer.Typer(help="Ledger-owned rebuilds.", no_args_is_help=True)
 app.add_typer(dlq, name="dlq")
 app.add_typer(outbox, name="outbox")
 app.add_typer(audit, name="audit")
+app.add_typer(ledger, name="ledger")
 
 console = Console()
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
@@ -210,22 +212,81 @@ def replay(
 ) -> None:
     """Replay archived events into one service's queues, and no one else's."""
     config = OpsConfig.from_env()
+    selection = _selection(config, service, since, until, event_type, workspace)
+    result = _replay(config, service, selection, source, dry_run, rate, checkpoint, idle, as_json)
+    data = _replay_report(service, source, selection, result, dry_run)
+    if not _emit(data, as_json):
+        console.print(
+            f"read {result.read}  matched {result.matched}  "
+            f"published {result.published}{'  (dry run)' if dry_run else ''}"
+        )
+
+
+@ledger.command("rebuild-invoices")
+def ledger_rebuild_invoices(
+    source: Annotated[
+        str, typer.Option("--from", help="stream (default) or audit (events older than it)")
+    ] = "stream",
+    idle: Annotated[float, typer.Option("--idle", help="Stop after this many idle seconds")] = 3.0,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Clear the ledger's invoice projection, then rebuild it by replaying invoicing's events."""
+    if not yes and not typer.confirm("Clear and rebuild the ledger's invoice projection?"):
+        raise typer.Exit(code=1)
+    config = OpsConfig.from_env()
+    selection = _selection(config, "ledger", EPOCH, None, ["invoicing.invoice."], None)
+    selection.queues = {q: keys for q, keys in selection.queues.items() if q == "ledger.invoices"}
+    cleared = asyncio.run(post_json(config, "ledger", "/ops/ledger/invoice-projection/reset", {}))
+    result = _replay(config, "ledger", selection, source, False, None, None, idle, as_json)
+    data = {**cleared, **_replay_report("ledger", source, selection, result, False)}
+    if not _emit(data, as_json):
+        console.print(
+            f"cleared {cleared['invoices_cleared']} invoice(s); replayed {result.matched} "
+            f"invoice event(s) into {', '.join(sorted(selection.queues))}"
+        )
+
+
+EPOCH = "1970-01-01T00:00:00+00:00"
+
+
+def _selection(
+    config: OpsConfig,
+    service: str,
+    since: str,
+    until: str | None,
+    event_types: list[str] | None,
+    workspace: str | None,
+) -> ReplayFilter:
     queues = asyncio.run(service_queues(config, service))
     if not queues:
         raise typer.Exit(code=_fail(f"{service} consumes no events"))
-    selection = ReplayFilter(
+    return ReplayFilter(
         queues=queues,
         since=_utc(since),
         until=_utc(until) if until else None,
-        event_types=tuple(event_type or ()),
+        event_types=tuple(event_types or ()),
         workspace_id=workspace,
     )
+
+
+def _replay(
+    config: OpsConfig,
+    service: str,
+    selection: ReplayFilter,
+    source: str,
+    dry_run: bool,
+    rate: float | None,
+    checkpoint: Path | None,
+    idle: float,
+    quiet: bool,
+) -> ReplayProgress:
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.fields[info]}"),
         console=console,
-        disable=as_json,
+        disable=quiet,
         transient=True,
     ) as bar:
         task = bar.add_task(f"replaying into {service}", total=None, info="")
@@ -240,11 +301,11 @@ def replay(
                     "since": selection.since.isoformat(),
                     "until": selection.until.isoformat() if selection.until else None,
                     "event_type": list(selection.event_types) or None,
-                    "workspace_id": workspace,
+                    "workspace_id": selection.workspace_id,
                     "limit": 1000,
                 },
             )
-            result = asyncio.run(
+            return asyncio.run(
                 replay_from_audit(
                     config.amqp_url,
                     reader,
@@ -255,8 +316,8 @@ def replay(
                     on_progress=show,
                 )
             )
-        elif source == "stream":
-            result = asyncio.run(
+        if source == "stream":
+            return asyncio.run(
                 replay_from_stream(
                     config.amqp_url,
                     selection,
@@ -267,22 +328,21 @@ def replay(
                     on_progress=show,
                 )
             )
-        else:
-            raise typer.Exit(code=_fail("--from is stream or audit"))
-    data = {
+    raise typer.Exit(code=_fail("--from is stream or audit"))
+
+
+def _replay_report(
+    service: str, source: str, selection: ReplayFilter, result: ReplayProgress, dry_run: bool
+) -> dict[str, Any]:
+    return {
         "service": service,
         "source": source,
-        "queues": sorted(queues),
+        "queues": sorted(selection.queues),
         "read": result.read,
         "matched": result.matched,
         "published": result.published,
         "dry_run": dry_run,
     }
-    if not _emit(data, as_json):
-        console.print(
-            f"read {result.read}  matched {result.matched}  "
-            f"published {result.published}{'  (dry run)' if dry_run else ''}"
-        )
 
 
 @outbox.command("status")
