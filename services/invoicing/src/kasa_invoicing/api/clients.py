@@ -11,13 +11,14 @@ from sqlalchemy import exists, select
 from kasa_contracts.changes import diff
 from kasa_contracts.events.invoicing import ClientCreated, ClientDeleted, ClientUpdated
 from kasa_contracts.types import CurrencyCode, DecimalString, PositiveAmount
-from kasa_invoicing.api.records import conflict, owned, publish, snapshot, values
+from kasa_invoicing.api.records import conflict, publish, snapshot, values
 from kasa_invoicing.db.tables import Client, Invoice, Project
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.ids import new_id
 from kasa_servicekit.money import at_currency_precision
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
+from kasa_servicekit.scoping import owned
 from kasa_servicekit.service import Db
 
 router = APIRouter(prefix="/api/v1/clients", tags=["clients"])

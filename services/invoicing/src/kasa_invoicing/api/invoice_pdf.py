@@ -4,10 +4,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from kasa_invoicing.api.records import owned
 from kasa_invoicing.db.tables import Invoice
 from kasa_invoicing.invoice_pdf import pdf_filename, render_invoice_pdf
 from kasa_servicekit.auth import CurrentPrincipal
+from kasa_servicekit.scoping import owned
 from kasa_servicekit.service import Db
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])

@@ -29,7 +29,7 @@ from kasa_invoicing.api.invoice_views import (
     today,
 )
 from kasa_invoicing.api.projects import effective_rate
-from kasa_invoicing.api.records import conflict, owned, plain, publish, unprocessable
+from kasa_invoicing.api.records import conflict, plain, publish, unprocessable
 from kasa_invoicing.db.numbering import next_sequence
 from kasa_invoicing.db.tables import (
     Client,
@@ -56,6 +56,7 @@ from kasa_servicekit.db import utcnow
 from kasa_servicekit.ids import new_id
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.problems import not_found
+from kasa_servicekit.scoping import owned
 from kasa_servicekit.service import Db
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])

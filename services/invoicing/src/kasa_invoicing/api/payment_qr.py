@@ -6,10 +6,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from kasa_invoicing.api.records import owned
 from kasa_invoicing.db.tables import Invoice
 from kasa_invoicing.invoice_qr import PaymentQr, payment_qr
 from kasa_servicekit.auth import CurrentPrincipal
+from kasa_servicekit.scoping import owned
 from kasa_servicekit.service import Db
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])

@@ -15,11 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from kasa_contracts.events.invoicing import InvoiceShared, InvoiceShareRevoked
-from kasa_invoicing.api.records import conflict, owned, publish
+from kasa_invoicing.api.records import conflict, publish
 from kasa_invoicing.db.tables import Invoice, ShareLink
 from kasa_servicekit.auth import WritingPrincipal
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.ids import new_id
+from kasa_servicekit.scoping import owned
 from kasa_servicekit.service import Db
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])

@@ -10,12 +10,13 @@ from sqlalchemy import Select, select
 
 from kasa_contracts.changes import diff
 from kasa_contracts.events.invoicing import WorkEntryCreated, WorkEntryUpdated
-from kasa_invoicing.api.records import conflict, owned, publish, snapshot
+from kasa_invoicing.api.records import conflict, publish, snapshot
 from kasa_invoicing.api.work_entries import FIELDS, WorkEntryOut, entry_out
 from kasa_invoicing.db.tables import Project, WorkEntry
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.ids import new_id
+from kasa_servicekit.scoping import owned
 from kasa_servicekit.service import Db
 
 router = APIRouter(prefix="/api/v1/timer", tags=["timer"])

@@ -11,12 +11,13 @@ from sqlalchemy import select
 from kasa_contracts.changes import diff
 from kasa_contracts.events.invoicing import WorkEntryCreated, WorkEntryDeleted, WorkEntryUpdated
 from kasa_contracts.types import DecimalString, PositiveAmount
-from kasa_invoicing.api.records import conflict, owned, publish, snapshot, unprocessable, values
+from kasa_invoicing.api.records import conflict, publish, snapshot, unprocessable, values
 from kasa_invoicing.db.tables import Project, WorkEntry
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.ids import new_id
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
+from kasa_servicekit.scoping import owned
 from kasa_servicekit.service import Db
 
 router = APIRouter(prefix="/api/v1/work-entries", tags=["work-entries"])

@@ -26,7 +26,7 @@ from kasa_servicekit.ids import new_id
 from kasa_servicekit.money import at_currency_precision
 from kasa_servicekit.outbox import add_events, make_envelope
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
-from kasa_servicekit.problems import not_found
+from kasa_servicekit.scoping import owned
 from kasa_servicekit.service import Db
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
@@ -120,12 +120,7 @@ async def list_accounts(
 
 
 async def _account(session: AsyncSession, workspace_id: UUID, account_id: UUID) -> Account:
-    account = await session.scalar(
-        select(Account).where(Account.id == account_id, Account.workspace_id == workspace_id)
-    )
-    if account is None:
-        raise not_found("account")
-    return account
+    return await owned(session, Account, account_id, workspace_id, "account")
 
 
 @router.get("/{account_id}", response_model=AccountOut)

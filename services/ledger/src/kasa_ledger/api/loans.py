@@ -26,7 +26,8 @@ from kasa_servicekit.idempotency import IdempotencyKey
 from kasa_servicekit.ids import new_id
 from kasa_servicekit.outbox import add_events, make_envelope
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
-from kasa_servicekit.problems import ProblemError, not_found
+from kasa_servicekit.problems import ProblemError
+from kasa_servicekit.scoping import owned
 from kasa_servicekit.service import Db
 
 router = APIRouter(prefix="/api/v1/loans", tags=["loans"])
@@ -129,12 +130,7 @@ async def list_loans(
 
 
 async def _loan(session: AsyncSession, workspace_id: UUID, loan_id: UUID) -> Loan:
-    loan = await session.scalar(
-        select(Loan).where(Loan.id == loan_id, Loan.workspace_id == workspace_id)
-    )
-    if loan is None:
-        raise not_found("loan")
-    return loan
+    return await owned(session, Loan, loan_id, workspace_id, "loan")
 
 
 @router.get("/{loan_id}", response_model=LoanOut)
