@@ -3,12 +3,13 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from kasa_contracts import CATALOG, Actor, Envelope, parse_envelope
 from kasa_contracts.catalog import UnknownEventError
 from kasa_contracts.events.integrations import BankAccountRef, TransactionImported
 from kasa_contracts.snapshots import stale_files
+from kasa_contracts.types import MoneyAmount
 
 
 def imported(**overrides):
@@ -71,3 +72,15 @@ def test_every_event_names_its_entity_and_routing_key():
         assert key == f"{spec.payload.event_type}.v{spec.payload.event_version}"
         assert spec.payload.entity_id_field in spec.payload.model_fields
         assert key.split(".")[0] in {"integrations", "ledger", "invoicing", "identity", "audit"}
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [("-1250.5", Decimal("-1250.5")), ("0", Decimal(0)), ("99999999999999.9999", None)],
+)
+def test_a_money_amount_takes_either_sign_within_what_can_be_stored(value, stored):
+    amount = TypeAdapter(MoneyAmount)
+    assert amount.validate_python(value) == (stored if stored is not None else Decimal(value))
+    for unstorable in ("404124.03226061", "1e20", "100000000000000"):
+        with pytest.raises(ValidationError):
+            amount.validate_python(unstorable)

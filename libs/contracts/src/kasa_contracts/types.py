@@ -39,5 +39,12 @@ PositiveAmount = Annotated[
 ]
 """A strictly positive money amount with at most four decimal places."""
 
+MoneyAmount = Annotated[
+    DecimalString,
+    Field(max_digits=18, decimal_places=4),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d{1,4})?$"}),
+]
+"""A money amount of either sign with at most four decimal places (a balance, a limit)."""
+
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["CZK", "EUR"])]
 """An ISO 4217 alphabetic currency code."""

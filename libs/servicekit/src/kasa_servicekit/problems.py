@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DBAPIError, DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("kasa.http")
@@ -101,8 +101,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(DataError)
-    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+    @app.exception_handler(DBAPIError)
+    async def _unstorable(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not refused_value(exc):
+            return await _unexpected(request, exc)
         # The database refused a value (a NUL character, a number or text out of range): the
         # request is at fault, and nothing was stored.
         log.info("database refused a value on %s: %s", request.url.path, exc.orig)
@@ -117,3 +119,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(request, 500, "Internal Server Error")
+
+
+def refused_value(exc: DBAPIError) -> bool:
+    """Whether the database refused a value the request carried (SQLSTATE class 22).
+
+    asyncpg's errors reach SQLAlchemy as a plain ``DBAPIError``, so the SQL state decides.
+    """
+    if isinstance(exc, DataError):
+        return True
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return isinstance(state, str) and state.startswith("22")

@@ -10,7 +10,7 @@ from sqlalchemy import exists, select
 
 from kasa_contracts.changes import diff
 from kasa_contracts.events.invoicing import ClientCreated, ClientDeleted, ClientUpdated
-from kasa_contracts.types import CurrencyCode, DecimalString, PositiveAmount
+from kasa_contracts.types import CurrencyCode, MoneyAmount, PositiveAmount
 from kasa_invoicing.api.records import conflict, publish, snapshot, values
 from kasa_invoicing.db.tables import Client, Invoice, Project
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
@@ -74,7 +74,7 @@ class ClientOut(BaseModel):
     currency: str
     language: str
     payment_terms_days: int | None
-    hourly_rate: DecimalString | None
+    hourly_rate: MoneyAmount | None
     created_at: datetime
     updated_at: datetime
 

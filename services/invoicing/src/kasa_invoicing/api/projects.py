@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_contracts.changes import diff
 from kasa_contracts.events.invoicing import ProjectCreated, ProjectDeleted, ProjectUpdated
-from kasa_contracts.types import CurrencyCode, DecimalString, PositiveAmount
+from kasa_contracts.types import CurrencyCode, DecimalString, MoneyAmount, PositiveAmount
 from kasa_invoicing.api.records import conflict, publish, snapshot, unprocessable, values
 from kasa_invoicing.db.tables import Client, Project, WorkEntry
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
@@ -49,7 +49,7 @@ class ProjectOut(BaseModel):
     id: UUID
     client_id: UUID
     name: str
-    hourly_rate: DecimalString | None
+    hourly_rate: MoneyAmount | None
     currency: str | None
     active: bool
     effective_hourly_rate: DecimalString | None = Field(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from kasa_contracts.changes import diff
 from kasa_contracts.events.invoicing import WorkEntryCreated, WorkEntryDeleted, WorkEntryUpdated
-from kasa_contracts.types import DecimalString, PositiveAmount
+from kasa_contracts.types import MoneyAmount, PositiveAmount
 from kasa_invoicing.api.records import conflict, publish, snapshot, unprocessable, values
 from kasa_invoicing.db.tables import Project, WorkEntry
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
@@ -66,7 +66,7 @@ class WorkEntryOut(BaseModel):
     client_id: UUID
     work_date: date
     minutes: int | None
-    fixed_amount: DecimalString | None
+    fixed_amount: MoneyAmount | None
     description: str
     billable: bool
     invoice_id: UUID | None

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_contracts.changes import diff
 from kasa_contracts.events.ledger import AccountUpdated
-from kasa_contracts.types import CurrencyCode, DecimalString
+from kasa_contracts.types import CurrencyCode, DecimalString, MoneyAmount
 from kasa_ledger.booking import account_created
 from kasa_ledger.db.snapshots import plain
 from kasa_ledger.db.tables import Account, Transaction
@@ -140,7 +140,7 @@ class AccountIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     kind: Kind = "cash"
     currency: CurrencyCode
-    opening_balance: DecimalString = Decimal(0)
+    opening_balance: MoneyAmount = Decimal(0)
     opening_date: date | None = None
     iban: str | None = Field(default=None, max_length=50)
     account_number: str | None = Field(default=None, max_length=100)
@@ -181,7 +181,7 @@ class AccountPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    opening_balance: DecimalString | None = None
+    opening_balance: MoneyAmount | None = None
     opening_date: date | None = None
 
 

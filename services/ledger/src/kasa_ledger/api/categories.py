@@ -14,7 +14,7 @@ from kasa_contracts.events.ledger import (
     CategoryRuleCreated,
     TransactionUpdated,
 )
-from kasa_contracts.types import CurrencyCode, DecimalString
+from kasa_contracts.types import CurrencyCode, DecimalString, MoneyAmount
 from kasa_ledger.categorizing import rules_of
 from kasa_ledger.db.snapshots import plain
 from kasa_ledger.db.tables import Category, CategoryRule, Transaction
@@ -93,8 +93,8 @@ class RuleIn(BaseModel):
     description_contains: str | None = Field(default=None, min_length=1, max_length=200)
     direction: Literal["income", "expense"] | None = None
     currency: CurrencyCode | None = None
-    min_amount: DecimalString | None = None
-    max_amount: DecimalString | None = None
+    min_amount: MoneyAmount | None = None
+    max_amount: MoneyAmount | None = None
 
     @model_validator(mode="after")
     def _meaningful(self) -> "RuleIn":
