@@ -159,15 +159,14 @@ async def revoke_families(session: AsyncSession, families: list[UUID]) -> None:
     )
 
 
-async def revoke_refresh_token(db: Database, token: str) -> bool:
-    async with db.transaction() as session:
-        family = await session.scalar(
-            select(RefreshToken.family_id).where(RefreshToken.token_hash == secret_hash(token))
-        )
-        if family is None:
-            return False
-        await revoke_families(session, [family])
-    return True
+async def revoke_refresh_token(session: AsyncSession, token: str) -> RefreshToken | None:
+    """End the session of a refresh token; the token's row, or None for an unknown token."""
+    row = await session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == secret_hash(token))
+    )
+    if row is not None:
+        await revoke_families(session, [row.family_id])
+    return row
 
 
 async def revoke_session(session: AsyncSession, session_id: UUID) -> None:

@@ -1,5 +1,7 @@
 """Refresh rotation and reuse detection, logout, key rotation, cookie sessions with CSRF."""
 
+from uuid import UUID
+
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -43,11 +45,21 @@ def test_unknown_refresh_tokens_are_refused(client):
 
 
 def test_logout_revokes_the_refresh_token(client):
-    register(client)
+    user = register(client)
     tokens = login(client)
     response = client.post("/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
     assert response.status_code == 204
     assert refresh(client, tokens["refresh_token"]).status_code == 401
+    [ended] = events(client, "identity.user.logged_out.v1")
+    assert ended.payload.user_id == UUID(user["user_id"]) and ended.payload.method == "token"
+    assert (ended.actor.type, ended.actor.id, ended.actor.name) == ("user", user["user_id"], "Eva")
+    assert ended.workspace_id == UUID(user["workspace_id"])
+
+
+def test_logout_of_an_unknown_token_publishes_nothing(client):
+    response = client.post("/api/v1/auth/logout", json={"refresh_token": "not-a-token"})
+    assert response.status_code == 204
+    assert events(client, "identity.user.logged_out.v1") == []
 
 
 def test_logout_with_only_the_access_token_ends_its_session(client):
@@ -55,6 +67,8 @@ def test_logout_with_only_the_access_token_ends_its_session(client):
     tokens = login(client)
     assert client.post("/api/v1/auth/logout", headers=bearer(tokens)).status_code == 204
     assert refresh(client, tokens["refresh_token"]).status_code == 401
+    [ended] = events(client, "identity.user.logged_out.v1")
+    assert ended.actor.type == "user" and ended.payload.method == "token"
 
 
 def write_key(path):
@@ -111,7 +125,10 @@ def test_cookie_session_needs_the_csrf_token_to_change_anything(make_client):
     assert wrong.status_code == 403
     assert client.get("/api/v1/me").status_code == 200, "the refused request changed nothing"
 
+    assert events(client, "identity.user.logged_out.v1") == [], "refused sign-outs ended nothing"
     assert client.delete("/api/v1/auth/session", headers={"X-CSRF-Token": csrf}).status_code == 204
+    [ended] = events(client, "identity.user.logged_out.v1")
+    assert ended.payload.method == "web_session" and ended.actor.type == "user"
     client.cookies.set("kasa_session", session_cookie.split(";")[0].split("=", 1)[1])
     assert client.get("/api/v1/me").status_code == 401, "a revoked session is no session"
 

@@ -57,6 +57,12 @@ def test_an_invited_person_joins_and_switches_workspace(client):
     ]
     [added] = events(client, "identity.member.added.v1")
     assert str(added.workspace_id) == claims(owner)["wid"]
+    # Eva's trail shows Adam entering her workspace.
+    [entered] = [
+        e for e in events(client, "identity.user.logged_in.v1") if e.payload.method == "switch"
+    ]
+    assert str(entered.workspace_id) == eva["workspace_id"]
+    assert entered.actor.type == "user" and entered.actor.id == claims(adam)["sub"]
     # The refreshed token carries the membership it was issued for.
     again = client.post("/api/v1/auth/refresh", json={"refresh_token": adam["refresh_token"]})
     assert claims(again.json())["wid"] == eva["workspace_id"]
@@ -165,6 +171,25 @@ def test_invitations_of_another_workspace_are_not_found(client):
         i["id"] for i in client.get("/api/v1/invitations", headers=bearer(eva)).json()["items"]
     ] == [invitation["id"]]
     assert client.get("/api/v1/invitations", headers=bearer(adam)).json()["items"] == []
+
+
+def test_a_withdrawn_invitation_is_published_once_and_no_longer_accepted(client):
+    register(client)
+    eva = login(client)
+    invitation = invite(client, eva, "zoe@example.com")
+    url = f"/api/v1/invitations/{invitation['id']}"
+    assert client.delete(url, headers=bearer(eva)).status_code == 204
+    assert client.delete(url, headers=bearer(eva)).status_code == 204, "withdrawing is idempotent"
+    [revoked] = events(client, "identity.invitation.revoked.v1")
+    assert str(revoked.payload.invitation_id) == invitation["id"]
+    assert revoked.payload.email == "zoe@example.com"
+    assert revoked.actor.type == "user" and revoked.actor.id == claims(eva)["sub"]
+    register(client, email="zoe@example.com")
+    zoe = login(client, email="zoe@example.com")
+    accepted = client.post(
+        "/api/v1/invitations/accept", json={"token": invitation["token"]}, headers=bearer(zoe)
+    )
+    assert accepted.status_code == 404
 
 
 @pytest.mark.parametrize(

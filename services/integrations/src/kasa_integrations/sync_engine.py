@@ -27,6 +27,7 @@ from kasa_contracts.events.integrations import (
     SyncCompleted,
     SyncFailed,
     SyncProgressed,
+    SyncRequested,
     SyncStarted,
     TransactionImported,
     TransactionUpdated,
@@ -92,8 +93,10 @@ async def request_sync(
     params: dict[str, Any],
     *,
     upload: bool = False,
+    requester: Actor | None = None,
 ) -> Sync:
-    """Record a pending sync; 409 while another one runs or the plugin cannot run."""
+    """Record a pending sync and publish the request; 409 while another one runs or the
+    plugin cannot run. ``requester`` is who asked (by default the user ``requested_by``)."""
     await fail_interrupted_syncs(db)
     if plugin.accepts_upload and not upload:
         raise ProblemError(
@@ -160,6 +163,18 @@ async def request_sync(
                 f"a sync of {plugin.name} is already running",
                 reason="already_running",
             ) from None
+        requested = make_envelope(
+            SyncRequested(
+                sync_id=sync.id, plugin=plugin.name, plugin_version=plugin.version, upload=upload
+            ),
+            producer="integrations",
+            workspace_id=workspace_id,
+            actor=requester or Actor(type="user", id=requested_by),
+            # The sync's id correlates everything it leads to, whatever the request carried.
+            correlation_id=str(sync.id),
+        )
+        sync.request_event_id = requested.event_id
+        await add_events(session, [requested])
     return sync
 
 
@@ -199,13 +214,14 @@ class SyncRun:
         self.secrets: list[str] = []
         self.started = time.monotonic()
 
-    def envelope(self, payload: EventPayload) -> Any:
+    def envelope(self, payload: EventPayload, actor: Actor | None = None) -> Any:
         return make_envelope(
             payload,
             producer="integrations",
             workspace_id=self.sync.workspace_id,
-            actor=self.actor,
+            actor=actor or self.actor,
             correlation_id=str(self.sync.id),
+            causation_id=self.sync.request_event_id,
         )
 
     def _report(self, total: int | None, message: str | None) -> None:
@@ -506,6 +522,13 @@ class SyncRun:
                 records_processed=self.counts["processed"],
             )
         async with self.db.transaction() as session:
+            actor = None
+            if status == "cancelled":
+                # The cancel is the doing of whoever asked for it, whichever replica ran it.
+                by = await session.scalar(
+                    select(Sync.cancel_requested_by).where(Sync.id == self.sync.id)
+                )
+                actor = Actor(type="user", id=by) if by else None
             await session.execute(
                 update(Sync)
                 .where(Sync.id == self.sync.id)
@@ -520,7 +543,7 @@ class SyncRun:
             )
             if state is not None:
                 await _save_state(session, self.sync.workspace_id, self.plugin.name, state)
-            await add_events(session, [self.envelope(payload)])
+            await add_events(session, [self.envelope(payload, actor)])
 
 
 async def _save_state(
@@ -539,9 +562,12 @@ async def _save_state(
         row.updated_at = utcnow()
 
 
-async def cancel_sync(db: Database, workspace_id: UUID, sync_id: UUID) -> Sync | None:
+async def cancel_sync(
+    db: Database, workspace_id: UUID, sync_id: UUID, requester: Actor | None = None
+) -> Sync | None:
     """Ask a sync to stop. A pending one is cancelled at once; a running one within seconds.
 
+    ``requester`` is who asked; the ``sync.cancelled`` event names them as its actor.
     Returns None when the workspace has no such sync; raises 409 when it already finished.
     """
     async with db.transaction() as session:
@@ -557,6 +583,8 @@ async def cancel_sync(db: Database, workspace_id: UUID, sync_id: UUID) -> Sync |
                 409, "Conflict", f"the sync is already {sync.status}", reason="finished"
             )
         sync.cancel_requested_at = sync.cancel_requested_at or utcnow()
+        if requester is not None and sync.cancel_requested_by is None:
+            sync.cancel_requested_by = requester.id
         if sync.status == "pending":
             plugin = PLUGINS.get(sync.plugin)
             sync.status = "cancelled"
@@ -576,9 +604,12 @@ async def cancel_sync(db: Database, workspace_id: UUID, sync_id: UUID) -> Sync |
                         ),
                         producer="integrations",
                         workspace_id=workspace_id,
-                        actor=plugin_actor(plugin)
-                        if plugin
-                        else Actor(type="system", id="integrations"),
+                        actor=requester
+                        or (
+                            plugin_actor(plugin)
+                            if plugin
+                            else Actor(type="system", id="integrations")
+                        ),
                         correlation_id=str(sync.id),
                     )
                 ],

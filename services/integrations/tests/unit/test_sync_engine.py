@@ -10,11 +10,14 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import update
 
+from kasa_contracts import Actor
 from kasa_contracts.events.integrations import (
     SyncCancelled,
     SyncCompleted,
     SyncFailed,
     SyncProgressed,
+    SyncRequested,
+    SyncStarted,
     TransactionImported,
     TransactionUpdated,
 )
@@ -69,6 +72,26 @@ async def test_a_sync_publishes_one_event_per_new_transaction(db):
     assert imported[0].actor.type == "plugin"
     [completed] = await outbox_events(db, SyncCompleted.routing_key())
     assert completed.payload.records_created == 1200
+
+
+async def test_the_users_request_is_published_and_causes_all_the_run_publishes(db):
+    workspace = uuid4()
+    eva = Actor(type="user", id="user-1", name="Eva")
+    sync = await request_sync(db, DEMO, workspace, "user-1", {"count": 12}, requester=eva)
+    [requested] = await outbox_events(db, SyncRequested.routing_key())
+    assert requested.actor == eva
+    assert requested.payload.sync_id == sync.id and requested.payload.plugin_version == "1.0.0"
+    assert requested.correlation_id == str(sync.id)
+    await SyncRun(db, DEMO, sync).run()
+    run_events = (await outbox_events(db))[1:]
+    assert {e.event_type for e in run_events} >= {
+        SyncStarted.event_type,
+        TransactionImported.event_type,
+        SyncCompleted.event_type,
+    }
+    assert {e.causation_id for e in run_events} == {requested.event_id}
+    assert {e.correlation_id for e in run_events} == {str(sync.id)}
+    assert {e.actor.type for e in run_events} == {"plugin"}
 
 
 async def test_rerunning_the_same_window_publishes_nothing_new(db):
@@ -183,7 +206,8 @@ async def test_cancelling_a_running_sync_keeps_what_it_committed(db, monkeypatch
     sync = await request_sync(db, Slow(), workspace, "user-1", {"count": 100})
     task = asyncio.ensure_future(SyncRun(db, Slow(), sync).run())
     await asyncio.sleep(0.8)
-    answer = await cancel_sync(db, workspace, sync.id)
+    eva = Actor(type="user", id="user-1", name="Eva")
+    answer = await cancel_sync(db, workspace, sync.id, eva)
     await asyncio.wait_for(task, 5)
     assert answer.status == "cancelled"
     async with db.sessions() as session:
@@ -193,6 +217,7 @@ async def test_cancelling_a_running_sync_keeps_what_it_committed(db, monkeypatch
     assert len(await outbox_events(db, TransactionImported.routing_key())) == row.records_created
     [cancelled] = await outbox_events(db, SyncCancelled.routing_key())
     assert cancelled.payload.records_created == row.records_created
+    assert (cancelled.actor.type, cancelled.actor.id) == ("user", "user-1"), "who cancelled it"
     assert await cancel_sync(db, uuid4(), sync.id) is None, "another workspace cannot see it"
     with pytest.raises(ProblemError) as finished:
         await cancel_sync(db, workspace, sync.id)
@@ -202,7 +227,10 @@ async def test_cancelling_a_running_sync_keeps_what_it_committed(db, monkeypatch
 async def test_a_pending_sync_is_cancelled_at_once(db):
     workspace = uuid4()
     sync = await request_sync(db, DEMO, workspace, "user-1", {})
-    assert (await cancel_sync(db, workspace, sync.id)).status == "cancelled"
+    eva = Actor(type="user", id="user-1", name="Eva")
+    assert (await cancel_sync(db, workspace, sync.id, eva)).status == "cancelled"
+    [cancelled] = await outbox_events(db, SyncCancelled.routing_key())
+    assert cancelled.actor == eva
     await SyncRun(db, DEMO, sync).run()  # a runner that starts late does nothing
     assert await outbox_events(db, TransactionImported.routing_key()) == []
 

@@ -24,14 +24,18 @@ class UserRegistered(EventPayload):
 
 
 class UserLoggedIn(EventPayload):
-    """A person signed in with their password and got tokens or a web session."""
+    """A person signed in with their password and got tokens or a web session.
+
+    ``switch``: a signed-in member took tokens for another of their workspaces; the event is
+    in the workspace they entered.
+    """
 
     event_type = "identity.user.logged_in"
     entity_type = "user"
     entity_id_field = "user_id"
 
     user_id: UUID
-    method: Literal["token", "web_session"] = "token"
+    method: Literal["token", "web_session", "switch"] = "token"
 
 
 class UserLockedOut(EventPayload):
@@ -47,6 +51,17 @@ class UserLockedOut(EventPayload):
 
 
 Role = Literal["owner", "admin", "member", "viewer"]
+
+
+class UserLoggedOut(EventPayload):
+    """A person ended a session: signed out of the browser or gave up their tokens."""
+
+    event_type = "identity.user.logged_out"
+    entity_type = "user"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+    method: Literal["token", "web_session"] = "token"
 
 
 class PasswordChanged(EventPayload):
@@ -83,6 +98,17 @@ class MemberInvited(EventPayload):
     invitation_id: UUID
     email: str
     role: Role
+
+
+class InvitationRevoked(EventPayload):
+    """An owner or admin withdrew an invitation before it was accepted."""
+
+    event_type = "identity.invitation.revoked"
+    entity_type = "invitation"
+    entity_id_field = "invitation_id"
+
+    invitation_id: UUID
+    email: str
 
 
 class MemberAdded(EventPayload):
@@ -122,10 +148,12 @@ class MemberRemoved(EventPayload):
 SPECS = [
     EventSpec(UserRegistered, "gateway", ("audit",)),
     EventSpec(UserLoggedIn, "gateway", ("audit",)),
+    EventSpec(UserLoggedOut, "gateway", ("audit",)),
     EventSpec(UserLockedOut, "gateway", ("audit",)),
     EventSpec(PasswordChanged, "gateway", ("audit",)),
     EventSpec(WorkspaceCreated, "gateway", ("audit",)),
     EventSpec(MemberInvited, "gateway", ("audit",)),
+    EventSpec(InvitationRevoked, "gateway", ("audit",)),
     EventSpec(MemberAdded, "gateway", ("audit",)),
     EventSpec(MemberUpdated, "gateway", ("audit",)),
     EventSpec(MemberRemoved, "gateway", ("audit",)),

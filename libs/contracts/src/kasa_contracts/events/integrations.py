@@ -52,6 +52,23 @@ class TransactionImported(EventPayload):
     raw: dict[str, Any] = Field(default_factory=dict, description="The provider's record")
 
 
+class SyncRequested(EventPayload):
+    """A user asked a plugin to sync, or to import an uploaded file; a run starts shortly.
+
+    The run's events (``sync.started``, the imports, the end) name this event as their cause
+    and share its correlation id, the sync's id.
+    """
+
+    event_type = "integrations.sync.requested"
+    entity_type = "sync"
+    entity_id_field = "sync_id"
+
+    sync_id: UUID
+    plugin: str
+    plugin_version: str
+    upload: bool = Field(default=False, description="The run reads an uploaded file")
+
+
 class SyncStarted(EventPayload):
     """A sync run of one plugin for one workspace began."""
 
@@ -167,6 +184,7 @@ class PluginConfigured(EventPayload):
 SPECS = [
     EventSpec(TransactionImported, "integrations", ("ledger", "audit")),
     EventSpec(TransactionUpdated, "integrations", ("ledger", "audit")),
+    EventSpec(SyncRequested, "integrations", ("audit",)),
     EventSpec(SyncStarted, "integrations", ("audit",)),
     EventSpec(SyncProgressed, "integrations", ("audit", "gateway")),
     EventSpec(SyncCompleted, "integrations", ("audit",)),

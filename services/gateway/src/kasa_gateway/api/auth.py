@@ -8,7 +8,12 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy import func, select
 
 from kasa_contracts import Actor
-from kasa_contracts.events.identity import UserLockedOut, UserLoggedIn, UserRegistered
+from kasa_contracts.events.identity import (
+    UserLockedOut,
+    UserLoggedIn,
+    UserLoggedOut,
+    UserRegistered,
+)
 from kasa_gateway import login_throttle
 from kasa_gateway.api.deps import (
     ClientAddress,
@@ -266,14 +271,31 @@ async def refresh(body: RefreshIn, db: Db, settings: Settings, keys: Keys) -> To
 @router.post("/api/v1/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(request: Request, db: Db, body: LogoutIn | None = None) -> Response:
     """End a session: the one of the given refresh token and/or of the bearer token."""
-    if body and body.refresh_token:
-        await revoke_refresh_token(db, body.refresh_token)
-    if request.headers.get("authorization"):
-        await current_principal(request)
-        if sid := bearer_session_id(request):
-            async with db.transaction() as session:
-                await revoke_session(session, sid)
+    principal = await current_principal(request) if request.headers.get("authorization") else None
+    async with db.transaction() as session:
+        ended = None
+        if body and body.refresh_token:
+            ended = await revoke_refresh_token(session, body.refresh_token)
+        if principal and (sid := bearer_session_id(request)):
+            await revoke_session(session, sid)
+        if principal:
+            user_id, workspace_id, name = principal.user_id, principal.workspace_id, principal.name
+        elif ended:
+            user_id, workspace_id = ended.user_id, ended.workspace_id
+            name = await session.scalar(select(User.name).where(User.id == user_id))
+        else:
+            return Response(status_code=status.HTTP_204_NO_CONTENT)
+        await add_events(session, [logged_out(user_id, workspace_id, name, "token")])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def logged_out(user_id: UUID, workspace_id: UUID, name: str | None, method: str) -> Any:
+    return make_envelope(
+        UserLoggedOut(user_id=user_id, method=method),
+        producer="gateway",
+        workspace_id=workspace_id,
+        actor=Actor(type="user", id=str(user_id), name=name),
+    )
 
 
 @router.post(
@@ -291,4 +313,5 @@ async def switch_workspace(
         if user is None or membership is None:
             raise ProblemError(404, "Not Found", "workspace does not exist")
         tokens = await issue_tokens(session, settings, keys, user, membership)
+        await add_events(session, [logged_in(user, membership, "switch")])
     return TokenOut.of(tokens)

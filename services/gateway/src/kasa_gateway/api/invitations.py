@@ -13,7 +13,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy import select
 
-from kasa_contracts.events.identity import MemberAdded, MemberInvited
+from kasa_contracts.events.identity import InvitationRevoked, MemberAdded, MemberInvited
 from kasa_gateway.api.deps import Settings
 from kasa_gateway.api.memberships import identity_event, manager_membership
 from kasa_gateway.db.tables import Invitation, Membership, User, Workspace
@@ -146,6 +146,8 @@ async def revoke(invitation_id: UUID, principal: CurrentPrincipal, db: Db) -> Re
             raise not_found("invitation")
         if invitation.revoked_at is None and invitation.accepted_at is None:
             invitation.revoked_at = utcnow()
+            event = InvitationRevoked(invitation_id=invitation.id, email=invitation.email)
+            await add_events(session, [identity_event(event, principal)])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

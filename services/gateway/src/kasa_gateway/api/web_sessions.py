@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ValidationError
 
 from kasa_gateway import login_throttle
-from kasa_gateway.api.auth import TokenIn, authenticate, logged_in
+from kasa_gateway.api.auth import TokenIn, authenticate, logged_in, logged_out
 from kasa_gateway.api.deps import ClientAddress, LimitersDep, Settings, bearer_session_id
 from kasa_gateway.guards.cookie_sessions import CSRF_COOKIE, SESSION_COOKIE
 from kasa_gateway.sessions import create_web_session, csrf_token_for, revoke_session
@@ -96,9 +96,11 @@ async def sign_in(
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
 async def sign_out(request: Request, principal: CurrentPrincipal, db: Db) -> Response:
     """End the browser session (needs the CSRF token like any change)."""
-    if sid := bearer_session_id(request):
-        async with db.transaction() as session:
+    async with db.transaction() as session:
+        if sid := bearer_session_id(request):
             await revoke_session(session, sid)
+        event = logged_out(principal.user_id, principal.workspace_id, principal.name, "web_session")
+        await add_events(session, [event])
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")

@@ -50,7 +50,13 @@ async def import_file(
         }
     }
     sync = await request_sync(
-        db, plugin, principal.workspace_id, str(principal.user_id), params, upload=True
+        db,
+        plugin,
+        principal.workspace_id,
+        str(principal.user_id),
+        params,
+        upload=True,
+        requester=principal.actor,
     )
     run = SyncRun(db, plugin, sync, request.app.state.vault, upload=content, **run_options(request))
     start_run(request, run)

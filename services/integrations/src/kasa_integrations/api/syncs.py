@@ -101,7 +101,14 @@ async def start_sync(
 ) -> SyncAccepted:
     plugin = plugin_named(plugins, plugin_name)
     params = (body or SyncRequest()).model_dump(mode="json", exclude_none=True)
-    sync = await request_sync(db, plugin, principal.workspace_id, str(principal.user_id), params)
+    sync = await request_sync(
+        db,
+        plugin,
+        principal.workspace_id,
+        str(principal.user_id),
+        params,
+        requester=principal.actor,
+    )
     start_run(request, SyncRun(db, plugin, sync, request.app.state.vault, **run_options(request)))
     return SyncAccepted(id=sync.id, status=sync.status)
 
@@ -119,7 +126,7 @@ def start_run(request: Request, run: SyncRun) -> None:
 @router.post("/syncs/{sync_id}/cancel", response_model=SyncOut)
 async def cancel(sync_id: UUID, principal: WritingPrincipal, db: Db) -> SyncOut:
     """Cancel a pending or running sync; what it committed before stays imported."""
-    sync = await cancel_sync(db, principal.workspace_id, sync_id)
+    sync = await cancel_sync(db, principal.workspace_id, sync_id, principal.actor)
     if sync is None:
         raise not_found("sync")
     return SyncOut.of(sync)

@@ -60,6 +60,9 @@ class Sync(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     error_backtrace: Mapped[str | None] = mapped_column(Text)
     cancel_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancel_requested_by: Mapped[str | None] = mapped_column(String(64))
+    request_event_id: Mapped[UUID | None]
+    """The event of the user's request: the cause the run's events name."""
     details: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
 
 
