@@ -13,12 +13,14 @@ then run one after the other, each alone on the machine, each on a fresh Postgre
   ``INSERT … ON CONFLICT DO NOTHING`` into a table keyed like the ledger's (autocommit, asyncpg
   directly), then ack; the least any consumer that books each message durably can do;
 - ledger: the ledger's real subscription run as the service runs it, by its batching consumer
-  (``LEDGER_BATCH_SIZE``, default 100) — envelope validation, inbox claim, account lookup,
-  category rules, the transaction row, its ``recorded`` event in the outbox, invoice matching
-  for incomes; one commit per batch of already-delivered messages, then ack.
+  (``LEDGER_BATCH_SIZE``, default 100) and its set-based batch handler — envelope validation,
+  inbox claim, account lookup, category rules, the transaction rows, their ``recorded`` events
+  in the outbox, invoice matching for incomes; one commit per batch of already-delivered
+  messages, then ack.
 
 Each is timed from its first delivery to the commit of the last row. Prints transactions
-committed per second for both and the ratio; asserts nothing about speed.
+committed per second for both and the ratio, the ledger's rows and events as a check, and
+the machine's CPU count and load average; asserts nothing about speed.
 """
 
 import argparse
@@ -37,6 +39,7 @@ from sqlalchemy import func, select
 
 import kasa_ledger
 from kasa_contracts.events.integrations import TransactionImported
+from kasa_contracts.events.ledger import TransactionRecorded
 from kasa_integrations.plugins.demo import DemoBank, demo_transaction
 from kasa_integrations.sync_engine import plugin_actor
 from kasa_ledger.db.tables import Transaction
@@ -47,6 +50,7 @@ from kasa_servicekit.consumers import consumer_for
 from kasa_servicekit.db import Database
 from kasa_servicekit.migrations import upgrade
 from kasa_servicekit.outbox import make_envelope
+from kasa_servicekit.tables import outbox
 from kasa_servicekit.topology import (
     EVENTS_EXCHANGE,
     QueuePolicy,
@@ -204,6 +208,13 @@ async def ledger(amqp_url: str, database_url: str, count: int) -> float:
         elapsed = time.perf_counter() - started
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
+        async with db.sessions() as session:
+            recorded = await session.scalar(
+                select(func.count())
+                .select_from(outbox)
+                .where(outbox.c.routing_key == TransactionRecorded.routing_key())
+            )
+        print(f"ledger booked {booked:,} transactions and wrote {recorded:,} recorded events")
         return count / elapsed
     finally:
         await connection.close()
@@ -222,6 +233,8 @@ async def measure(vhost_url: str, pg: str, names: list[str], count: int) -> None
     ledger_rate = await ledger(vhost_url, ledger_url, count)
     print(f"ledger (real consumer, PostgreSQL):      {ledger_rate:,.0f} transactions/s")
     print(f"ledger / baseline: {ledger_rate / raw_rate:.0%}")
+    averages = ", ".join(f"{avg:.2f}" for avg in os.getloadavg())
+    print(f"machine: {os.cpu_count()} CPUs, load average {averages} (1, 5, 15 min)")
 
 
 def main(count: int) -> None:

@@ -11,7 +11,8 @@ import logging
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -59,19 +60,33 @@ class Subscription:
     """Applies a whole batch at once; by default each event goes through ``handler``."""
 
 
-async def handle_event(db: Database, subscription: Subscription, envelope: Envelope[Any]) -> bool:
-    """Apply one event exactly once: False when the inbox shows it was already handled."""
+@contextmanager
+def handling(envelope: Envelope[Any], trace_context: Context | None = None) -> Iterator[None]:
+    """Events written inside continue ``envelope``'s correlation, causation and trace.
+
+    In a batch, events the handler writes carry the trace their cause travelled with, not the
+    batch's.
+    """
     corr = correlation_id_var.set(envelope.correlation_id)
     cause = causation_id_var.set(envelope.event_id)
+    token = otel_context.attach(trace_context) if trace_context is not None else None
     try:
+        yield
+    finally:
+        if token is not None:
+            otel_context.detach(token)
+        correlation_id_var.reset(corr)
+        causation_id_var.reset(cause)
+
+
+async def handle_event(db: Database, subscription: Subscription, envelope: Envelope[Any]) -> bool:
+    """Apply one event exactly once: False when the inbox shows it was already handled."""
+    with handling(envelope):
         async with db.transaction() as session:
             if not await inbox.claim(session, subscription.queue, envelope.event_id):
                 return False
             await subscription.handler(session, envelope)
             return True
-    finally:
-        correlation_id_var.reset(corr)
-        causation_id_var.reset(cause)
 
 
 async def apply_each(
@@ -82,18 +97,10 @@ async def apply_each(
     """Claim and handle each event in one transaction; the ids applied now."""
     applied: set[UUID] = set()
     for envelope, trace_context in events:
-        corr = correlation_id_var.set(envelope.correlation_id)
-        cause = causation_id_var.set(envelope.event_id)
-        # Events the handler writes carry the trace this event travelled with, not the batch's.
-        token = otel_context.attach(trace_context)
-        try:
+        with handling(envelope, trace_context):
             if await inbox.claim(session, subscription.queue, envelope.event_id):
                 await subscription.handler(session, envelope)
                 applied.add(envelope.event_id)
-        finally:
-            otel_context.detach(token)
-            correlation_id_var.reset(corr)
-            causation_id_var.reset(cause)
     return applied
 
 

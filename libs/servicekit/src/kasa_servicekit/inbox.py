@@ -1,7 +1,10 @@
 """The inbox: a consumer claims each event once, inside the transaction of its effect."""
 
+from collections.abc import Iterable
 from uuid import UUID
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_servicekit.db import insert_if_absent, utcnow
@@ -20,3 +23,21 @@ async def claim(session: AsyncSession, consumer: str, event_id: UUID) -> bool:
         {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()},
         ["consumer", "event_id"],
     )
+
+
+async def claim_many(session: AsyncSession, consumer: str, event_ids: Iterable[UUID]) -> set[UUID]:
+    """Claim many events at once, for batch handlers; the ids not claimed before.
+
+    One multi-row ``INSERT … ON CONFLICT DO NOTHING … RETURNING``: the same guarantees as
+    ``claim`` for each id, in the caller's transaction.
+    """
+    unique = list(dict.fromkeys(event_ids))
+    if not unique:
+        return set()
+    now = utcnow()
+    rows = [
+        {"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in unique
+    ]
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = dialect_insert(inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id)
+    return set((await session.execute(stmt)).scalars())

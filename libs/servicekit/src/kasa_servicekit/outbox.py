@@ -14,6 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from opentelemetry import context as otel_context
+from opentelemetry import propagate
+from opentelemetry.context import Context
 from prometheus_client import Counter, Gauge
 from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +28,6 @@ from kasa_servicekit.context import causation_id_var, correlation_id_var
 from kasa_servicekit.db import Database, utcnow
 from kasa_servicekit.ids import new_id
 from kasa_servicekit.tables import outbox
-from kasa_servicekit.tracing import inject_headers
 
 log = logging.getLogger("kasa.outbox")
 
@@ -72,22 +74,36 @@ def make_envelope(
 
 async def add_events(session: AsyncSession, envelopes: Sequence[Envelope[Any]]) -> None:
     """Write events into the outbox inside the caller's open transaction."""
-    if not envelopes:
+    current = otel_context.get_current()
+    await add_traced_events(session, [(env, current) for env in envelopes])
+
+
+async def add_traced_events(
+    session: AsyncSession, events: Sequence[tuple[Envelope[Any], Context]]
+) -> None:
+    """``add_events`` for batch handlers: each event carries the trace of its own context.
+
+    A batch applies many incoming events in one transaction; the events written for each of
+    them continue that event's trace, as they would had it been handled alone.
+    """
+    if not events:
         return
-    headers = inject_headers()
     now = utcnow()
-    rows = [
-        {
-            "id": env.event_id,
-            "routing_key": env.routing_key,
-            "workspace_id": env.workspace_id,
-            "body": env.model_dump_json(),
-            "correlation_id": env.correlation_id,
-            "headers": headers,
-            "created_at": now,
-        }
-        for env in envelopes
-    ]
+    rows = []
+    for env, trace_context in events:
+        headers: dict[str, str] = {}
+        propagate.inject(headers, context=trace_context)
+        rows.append(
+            {
+                "id": env.event_id,
+                "routing_key": env.routing_key,
+                "workspace_id": env.workspace_id,
+                "body": env.model_dump_json(),
+                "correlation_id": env.correlation_id,
+                "headers": headers,
+                "created_at": now,
+            }
+        )
     await session.execute(insert(outbox), rows)
     session.sync_session.info[_SESSION_FLAG] = True
 

@@ -147,10 +147,10 @@ def imported_row(workspace_id: UUID, imported: TransactionImported) -> dict[str,
     }
 
 
-async def book(
-    session: AsyncSession, row: dict[str, Any], actor: Actor, *, workspace_id: UUID
-) -> Transaction | None:
-    """Insert a transaction and its ``recorded`` event; None when its natural key exists."""
+async def entry_values(
+    session: AsyncSession, row: dict[str, Any], *, workspace_id: UUID
+) -> dict[str, Any]:
+    """The full row of a new entry: a fresh id, and the category the workspace's rules give."""
     values = {"id": new_id(), "kind": "entry", "created_at": utcnow(), **row}
     values["workspace_id"] = workspace_id
     if values.get("category_set_by") != "user":
@@ -164,8 +164,17 @@ async def book(
         )
         if category := categorize(facts, rules):
             values["category"], values["category_set_by"] = category, "rule"
-    if not await insert_if_absent(session, Transaction.__table__, values, NATURAL_KEY):
-        return None
+    return values
+
+
+def transaction_recorded(
+    values: dict[str, Any],
+    actor: Actor,
+    *,
+    correlation_id: str | None = None,
+    causation_id: UUID | None = None,
+) -> Envelope[Any]:
+    """The ``transaction.recorded`` event of a newly booked entry."""
     recorded = TransactionRecorded(
         transaction_id=values["id"],
         source=values["source"],
@@ -176,8 +185,24 @@ async def book(
         transacted_on=values["transacted_on"],
         category=values.get("category"),
     )
-    envelope = make_envelope(recorded, producer="ledger", workspace_id=workspace_id, actor=actor)
-    await add_events(session, [envelope])
+    return make_envelope(
+        recorded,
+        producer="ledger",
+        workspace_id=values["workspace_id"],
+        actor=actor,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+    )
+
+
+async def book(
+    session: AsyncSession, row: dict[str, Any], actor: Actor, *, workspace_id: UUID
+) -> Transaction | None:
+    """Insert a transaction and its ``recorded`` event; None when its natural key exists."""
+    values = await entry_values(session, row, workspace_id=workspace_id)
+    if not await insert_if_absent(session, Transaction.__table__, values, NATURAL_KEY):
+        return None
+    await add_events(session, [transaction_recorded(values, actor)])
     # The row as written; not added to the session, so nothing is flushed twice.
     return Transaction(**values)
 

@@ -20,6 +20,7 @@ from kasa_ledger.api import (
     transactions,
 )
 from kasa_ledger.consumers import (
+    bank_batches,
     dispatch,
     invoice_cancelled,
     invoice_issued,
@@ -48,6 +49,7 @@ SUBSCRIPTIONS = [
         "ledger.transactions",
         tuple(event.routing_key() for event in BANK_EVENTS),
         dispatch(BANK_EVENTS),
+        batch_handler=bank_batches.batch_handler(BANK_EVENTS),
     ),
     Subscription(
         "ledger.invoices",

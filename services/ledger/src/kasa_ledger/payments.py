@@ -5,6 +5,7 @@ workspace's matching lock, so two payments never take the same money and a payme
 invoice arriving together still meet.
 """
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Literal
 from uuid import UUID
@@ -45,7 +46,8 @@ def _texts(tx: Transaction) -> tuple[str, ...]:
     return tuple(t for t in (tx.description, tx.reference) if t)
 
 
-def _matchable(tx: Transaction) -> bool:
+def matchable(tx: Transaction) -> bool:
+    """Whether a transaction can pay invoices: only income entries can."""
     return tx.type == "income" and tx.kind == "entry"
 
 
@@ -138,9 +140,37 @@ async def _candidate_invoices(session: AsyncSession, tx: Transaction) -> list[In
     )
 
 
+async def invoiced_currencies(
+    session: AsyncSession, payments: Sequence[Transaction]
+) -> set[tuple[UUID, str]]:
+    """The (workspace, currency) pairs of these payments that any open invoice is in.
+
+    A batch asks this once, so that ``auto_match`` runs only for payments some invoice could
+    take. Each workspace's matching lock is taken first, as ``auto_match`` takes it: an
+    invoice arriving meanwhile is either seen here or, after the commit, sees these payments.
+    """
+    pairs = {(tx.workspace_id, tx.currency) for tx in payments if matchable(tx)}
+    if not pairs:
+        return set()
+    workspaces = sorted({workspace_id for workspace_id, _ in pairs})
+    for workspace_id in workspaces:
+        await lock_matching(session, workspace_id)
+    rows = await session.execute(
+        select(Invoice.workspace_id, Invoice.currency)
+        .where(
+            Invoice.workspace_id.in_(workspaces),
+            Invoice.currency.in_({currency for _, currency in pairs}),
+            Invoice.issued_at.is_not(None),
+            Invoice.cancelled_at.is_(None),
+        )
+        .distinct()
+    )
+    return {(workspace_id, currency) for workspace_id, currency in rows} & pairs
+
+
 async def auto_match(session: AsyncSession, tx: Transaction) -> None:
     """Match an income transaction if a rule is sure, else record suggestions."""
-    if not _matchable(tx):
+    if not matchable(tx):
         return
     await lock_matching(session, tx.workspace_id)
     candidates = await _candidate_invoices(session, tx)

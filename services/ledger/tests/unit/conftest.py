@@ -1,6 +1,8 @@
 """The ledger as it runs: its migrated SQLite database, its real app, and event builders."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -98,9 +100,9 @@ class Ledger:
         return found
 
 
-@pytest.fixture
-async def ledger(tmp_path, monkeypatch):
-    url = f"sqlite+aiosqlite:///{tmp_path}/ledger.db"
+@asynccontextmanager
+async def running_ledger(url: str, monkeypatch: Any, workspace_id: UUID) -> AsyncIterator[Ledger]:
+    """A ledger on its own migrated SQLite database at ``url``."""
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("AMQP_URL", "amqp://guest:guest@127.0.0.1:1/")  # no broker needed
     spec = build()
@@ -109,9 +111,17 @@ async def ledger(tmp_path, monkeypatch):
     app = create_app(spec)
     issuer = TokenIssuer()
     issuer.install(app)
-    running = Ledger(app, issuer, uuid4())
+    running = Ledger(app, issuer, workspace_id)
     try:
         yield running
     finally:
         await running.http.aclose()
         await running.db.dispose()
+
+
+@pytest.fixture
+async def ledger(tmp_path, monkeypatch):
+    async with running_ledger(
+        f"sqlite+aiosqlite:///{tmp_path}/ledger.db", monkeypatch, uuid4()
+    ) as running:
+        yield running

@@ -12,9 +12,18 @@ from kasa_servicekit.consumers import apply_each, handle_event
 from .conftest import BANK_QUEUE, bank_movement, envelope, invoice
 
 
-async def handle_batch(db, subscription, envelopes):
-    async with db.transaction() as session:
-        return await apply_each(session, subscription, [(e, Context()) for e in envelopes])
+@pytest.fixture(params=["one by one", "set-based"])
+def handle_batch(request):
+    """A batch applied event by event in one transaction, or by the queue's batch handler."""
+
+    async def handle(db, subscription, envelopes):
+        events = [(e, Context()) for e in envelopes]
+        async with db.transaction() as session:
+            if request.param == "one by one":
+                return await apply_each(session, subscription, events)
+            return await subscription.batch_handler(session, subscription.queue, events)
+
+    return handle
 
 
 async def count(ledger, table):
@@ -22,7 +31,7 @@ async def count(ledger, table):
         return await session.scalar(select(func.count()).select_from(table))
 
 
-async def test_a_batch_books_each_event_once_and_matches_within_it(ledger):
+async def test_a_batch_books_each_event_once_and_matches_within_it(ledger, handle_batch):
     issued = invoice(variable_symbol="42")
     await ledger.deliver(issued)
     first = envelope(bank_movement(external_id="a", variable_symbol="42"), ledger.workspace_id)
@@ -40,7 +49,9 @@ async def test_a_batch_books_each_event_once_and_matches_within_it(ledger):
     assert again == set(), "a redelivered batch changes nothing"
 
 
-async def test_a_failing_event_rolls_the_whole_batch_back_and_leaves_no_stale_account(ledger):
+async def test_a_failing_event_rolls_the_whole_batch_back_and_leaves_no_stale_account(
+    ledger, handle_batch
+):
     other_workspace = uuid4()
     good = envelope(bank_movement(external_id="a"), other_workspace)
     poison = envelope(invoice(), other_workspace)  # the bank queue has no handler for it
