@@ -3,11 +3,13 @@
 Starts ledger and gateway as real processes on SQLite (loopback), seeds a workspace with a
 page of transactions, then drives ``GET /api/v1/transactions?limit=20`` with a fixed number
 of keep-alive connections for a fixed time, against the ledger directly and through the
-gateway with each upstream client. Prints requests per second and p50/p99 latency. The load
-generator is a minimal HTTP/1.1 client on asyncio streams so it costs little CPU itself; it
-still shares the machine with both services, so absolute figures are for comparison only.
+gateway with each upstream client, alternating direct and gateway runs for ``--rounds``
+rounds. Prints requests per second, p50/p99 latency, the added p50 and the mean time each
+service spent per request by its own metrics. The load generator is a minimal HTTP/1.1
+client on asyncio streams so it costs little CPU itself; it still shares the machine with
+both services, so absolute figures are for comparison only.
 
-    uv run python tests/perf/bench_gateway.py [--seconds 10] [--connections 1 32]
+    uv run python tests/perf/bench_gateway.py [--seconds 10] [--connections 1 32] [--rounds 3]
 """
 
 import argparse
@@ -26,6 +28,8 @@ from kasa_localstack.stack import DEFAULT_PORTS, ServiceProcess, StackConfig, sq
 from kasa_localstack.testing import free_port
 
 PATH = "/api/v1/transactions?limit=20"
+LEDGER_ROUTE = "/api/v1/transactions"
+PROXY_ROUTE = "/api/v1/{resource:owned_resource}"
 
 
 async def read_response(reader: asyncio.StreamReader) -> int:
@@ -86,6 +90,35 @@ async def drive(port: int, token: str, connections: int, seconds: float) -> dict
     }
 
 
+async def server_seconds(port: int, route: str) -> tuple[float, float]:
+    """Total time and count of the service's own ``route`` requests, from its /metrics."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+    labels = f'method="GET",route="{route}",status="200"'
+    total = count = 0.0
+    for line in text.splitlines():
+        if labels in line:
+            if line.startswith("kasa_http_request_seconds_sum"):
+                total = float(line.rsplit(" ", 1)[1])
+            elif line.startswith("kasa_http_request_seconds_count"):
+                count = float(line.rsplit(" ", 1)[1])
+    return total, count
+
+
+async def timed_drive(
+    ports: dict[str, int], target: str, token: str, connections: int, seconds: float
+) -> dict[str, float]:
+    """Drive ``target`` and add the mean time the ledger (and gateway) spent per request."""
+    watched = {"ledger": LEDGER_ROUTE} | ({"gateway": PROXY_ROUTE} if target == "gateway" else {})
+    before = {name: await server_seconds(ports[name], route) for name, route in watched.items()}
+    result = await drive(ports[target], token, connections, seconds)
+    for name, route in watched.items():
+        total, count = await server_seconds(ports[name], route)
+        spent, handled = total - before[name][0], count - before[name][1]
+        result[f"{name}_ms"] = spent / handled * 1000 if handled else float("nan")
+    return result
+
+
 async def seed(gateway: str) -> str:
     async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
         email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
@@ -123,12 +156,20 @@ def start(name: str, config: StackConfig, log_dir: Path, **env: str) -> ServiceP
     return process
 
 
+def median_of(rounds: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in rounds)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 32])
     parser.add_argument("--clients", nargs="+", default=["aiohttp", "httpx"])
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="alternate direct and gateway runs; report medians"
+    )
     args = parser.parse_args()
+    started_load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
     data = Path(tempfile.mkdtemp(prefix="kasa-bench-"))
     ports = {name: free_port() for name in DEFAULT_PORTS}
@@ -142,36 +183,58 @@ async def main() -> None:
     ledger = start("ledger", config, data / "logs")
     gateway = start("gateway", config, data / "logs")
     running = [ledger, gateway]
+    # (path, connections) → one result per round; each gateway run follows a direct run at
+    # the same concurrency, so a change in the machine's load hits both alike.
+    runs: dict[tuple[str, int], list[dict[str, float]]] = {}
+    added: dict[tuple[str, int], list[float]] = {}
     try:
         await ledger.wait_ready(path="/health/live")
         await gateway.wait_ready(path="/health/live")
         token = await seed(config.url("gateway"))
-        results: list[tuple[str, int, dict[str, float]]] = []
-        for connections in args.connections:
-            result = await drive(ports["ledger"], token, connections, args.seconds)
-            results.append(("direct", connections, result))
         for client in args.clients:
             gateway.stop()
             gateway = start("gateway", config, data / "logs", UPSTREAM_CLIENT=client)
             running.append(gateway)
             await gateway.wait_ready(path="/health/live")
-            for connections in args.connections:
-                result = await drive(ports["gateway"], token, connections, args.seconds)
-                results.append((f"gateway ({client})", connections, result))
+            name = f"gateway ({client})"
+            for _ in range(args.rounds):
+                for connections in args.connections:
+                    direct = await timed_drive(ports, "ledger", token, connections, args.seconds)
+                    proxied = await timed_drive(ports, "gateway", token, connections, args.seconds)
+                    runs.setdefault(("direct", connections), []).append(direct)
+                    runs.setdefault((name, connections), []).append(proxied)
+                    added.setdefault((name, connections), []).append(
+                        proxied["p50_ms"] - direct["p50_ms"]
+                    )
     finally:
         for process in running:
             process.stop()
 
-    direct = {c: r for name, c, r in results if name == "direct"}
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"{os.cpu_count()} CPUs, load average {load}, {args.seconds:.0f}s per run")
-    print(f"{'path':<20} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x direct':>8} err")
-    for name, connections, r in results:
-        ratio = r["rps"] / direct[connections]["rps"]
+    print(f"{os.cpu_count()} CPUs, load average {started_load} at start, {load} at the end")
+    print(f"{args.seconds:.0f}s per run, medians of {args.rounds} round(s)")
+    print(
+        f"{'path':<20} {'conns':>5} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'x direct':>8} "
+        f"{'+p50 ms':>8} {'ledger ms':>9} {'gateway ms':>10} err"
+    )
+    for (name, connections), rounds in sorted(
+        runs.items(), key=lambda item: item[0][0] != "direct"
+    ):
+        direct_rps = median_of(runs[("direct", connections)], "rps")
+        extra = statistics.median(added[(name, connections)]) if name != "direct" else 0.0
+        gateway_ms = median_of(rounds, "gateway_ms") if name != "direct" else float("nan")
         print(
-            f"{name:<20} {connections:>5} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} "
-            f"{r['p99_ms']:>8.2f} {ratio:>8.2f} {int(r['errors'])}"
+            f"{name:<20} {connections:>5} {median_of(rounds, 'rps'):>7.0f} "
+            f"{median_of(rounds, 'p50_ms'):>8.2f} {median_of(rounds, 'p99_ms'):>8.2f} "
+            f"{median_of(rounds, 'rps') / direct_rps:>8.2f} {extra:>8.2f} "
+            f"{median_of(rounds, 'ledger_ms'):>9.2f} {gateway_ms:>10.2f} "
+            f"{int(sum(r['errors'] for r in rounds))}"
         )
+    print(
+        "+p50 ms: median over rounds of (gateway p50 - direct p50 of the run just before). "
+        "ledger ms / gateway ms: mean time per request inside each service, from its own "
+        "kasa_http_request_seconds (warm-up included)"
+    )
 
 
 if __name__ == "__main__":

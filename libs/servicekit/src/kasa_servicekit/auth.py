@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
@@ -38,8 +39,12 @@ class JwksVerifier:
     """Verifies EdDSA access tokens against the gateway's published JWKS.
 
     Keys are cached; an unknown ``kid`` triggers at most one refetch every few seconds, so a
-    rotated key is picked up without letting forged tokens hammer the gateway.
+    rotated key is picked up without letting forged tokens hammer the gateway. Verified tokens
+    are remembered until they expire (a signature check costs more than the rest of a small
+    request); a changed key set forgets them all.
     """
+
+    remembered = 10_000
 
     def __init__(
         self,
@@ -54,6 +59,7 @@ class JwksVerifier:
         self._keys: dict[str, jwt.PyJWK] = {k["kid"]: jwt.PyJWK(k) for k in keys or []}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     @classmethod
     def with_keys(cls, keys: list[dict[str, Any]], issuer: str, audience: str) -> "JwksVerifier":
@@ -73,6 +79,8 @@ class JwksVerifier:
                     keys[data["kid"]] = jwt.PyJWK(data)
                 except (KeyError, jwt.PyJWTError):
                     continue
+            if keys.keys() != self._keys.keys():
+                self._verified.clear()
             self._keys = keys
             self._fetched_at = time.monotonic()
 
@@ -85,6 +93,20 @@ class JwksVerifier:
         return self._keys.get(kid)
 
     async def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            principal, expires = known
+            if time.time() < expires:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+        principal, expires = await self._verify(token)
+        self._verified[token] = (principal, expires)
+        if len(self._verified) > self.remembered:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -111,7 +133,7 @@ class JwksVerifier:
             raise _unauthorized("invalid token") from exc
         if principal.role not in ROLES:
             raise _unauthorized("invalid role")
-        return principal
+        return principal, float(claims["exp"])
 
 
 async def current_principal(request: Request) -> Principal:

@@ -29,7 +29,7 @@ class RepublishIn(BaseModel):
     event_type: str | None = None
 
 
-def require_operator(request: Request) -> None:
+async def require_operator(request: Request) -> None:
     """Dependency of operator-only endpoints: the ``OPS_TOKEN`` bearer token, when one is set."""
     settings = request.app.state.runtime.settings
     expected = settings.ops_token

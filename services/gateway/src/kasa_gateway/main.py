@@ -52,8 +52,10 @@ def build() -> ServiceSpec:
         settings=settings,
         metadata=metadata,
         migrations=Path(__file__).parent / "db" / "migrations",
-        # Local routes first: the proxy's catch-all must not shadow them.
+        # Proxied resources first (they match only names the services own, and most requests
+        # are proxied), then the gateway's own routes, then the 404 for any other name.
         routers=[
+            proxy.router,
             auth.router,
             web_sessions.router,
             me.router,
@@ -61,7 +63,7 @@ def build() -> ServiceSpec:
             invitations.router,
             openapi.router,
             ws.router,
-            proxy.router,
+            proxy.unknown_resources,
         ],
         background=[upstream_clients],
         configure_app=configure,

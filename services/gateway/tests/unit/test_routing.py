@@ -12,6 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
+from kasa_gateway.api import proxy
+from kasa_gateway.main import build
+from kasa_gateway.routes import RESOURCE_OWNERS
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -47,6 +51,21 @@ async def slow(request: Request) -> JSONResponse:
     return JSONResponse({})
 
 
+class CutShort:
+    """Declares a 100-byte JSON body, sends 10 bytes and (at the end) hangs up; or stalls."""
+
+    def __init__(self, stall: bool = False) -> None:
+        self.stall = stall
+
+    async def __call__(self, scope, receive, send) -> None:
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"100")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b'{"items":[', "more_body": True})
+        if self.stall:
+            await asyncio.sleep(5)
+        await send({"type": "http.response.body", "body": b""})
+
+
 async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
@@ -56,6 +75,8 @@ UPSTREAM = Starlette(
         Route("/health/ready", health),
         Route("/api/v1/transactions/download", download),
         Route("/api/v1/transactions/slow", slow),
+        Route("/api/v1/transactions/cut-short", CutShort()),
+        Route("/api/v1/transactions/stalled-body", CutShort(stall=True)),
         Route("/api/v1/{rest:path}", echo, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
 )
@@ -150,6 +171,47 @@ def test_a_slow_upstream_is_a_504_problem_not_a_hang(client):
     assert response.status_code == 504
     assert response.headers["content-type"] == "application/problem+json"
     assert time.monotonic() - started < 3
+
+
+def test_small_answers_come_whole_with_their_length(client):
+    response = client.get("/api/v1/transactions?limit=20")
+    assert response.headers["content-length"] == str(len(response.content))
+    assert "transfer-encoding" not in response.headers
+    assert response.headers["x-upstream"] == "ledger", "the upstream's own headers pass"
+
+
+def test_an_answer_cut_short_is_a_problem_not_a_truncated_200(client):
+    response = client.get("/api/v1/transactions/cut-short")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_an_answer_stalling_in_its_body_is_a_504(client):
+    started = time.monotonic()
+    response = client.get("/api/v1/transactions/stalled-body")
+    assert response.status_code == 504
+    assert response.headers["content-type"] == "application/problem+json"
+    assert time.monotonic() - started < 3
+
+
+def test_an_unknown_resource_is_a_404_problem_and_local_routes_still_answer(client):
+    response = client.get("/api/v1/nothing-here/1")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "nothing-here" in response.json()["detail"]
+    assert client.get("/api/v1/me").status_code == 401, "the gateway's own route, not a 404"
+
+
+def test_no_gateway_route_hides_under_a_proxied_resource(gateway_env):
+    # The proxy's routes are tried first; a gateway route under an owned name would be unreachable.
+    routers = [router for router in build().routers if router is not proxy.router]
+    local = [route.path for router in routers for route in router.routes]
+    clashing = [
+        path
+        for path in local
+        if path.startswith("/api/v1/") and path.split("/")[3] in RESOURCE_OWNERS
+    ]
+    assert "/api/v1/me" in local and not clashing
 
 
 def test_readiness_reports_each_upstream(client):

@@ -9,12 +9,12 @@ from kasa_integrations.plugins.base import Plugin
 from kasa_servicekit.problems import not_found
 
 
-def get_plugins(request: Request) -> dict[str, Plugin]:
+async def get_plugins(request: Request) -> dict[str, Plugin]:
     plugins: dict[str, Plugin] = request.app.state.plugins
     return plugins
 
 
-def get_vault(request: Request) -> CredentialVault:
+async def get_vault(request: Request) -> CredentialVault:
     vault: CredentialVault = request.app.state.vault
     return vault
 

@@ -30,19 +30,19 @@ class Limiters:
         )
 
 
-def get_settings(request: Request) -> GatewaySettings:
+async def get_settings(request: Request) -> GatewaySettings:
     return request.app.state.runtime.settings
 
 
-def get_keys(request: Request) -> KeyRing:
+async def get_keys(request: Request) -> KeyRing:
     return request.app.state.keys
 
 
-def get_limiters(request: Request) -> Limiters:
+async def get_limiters(request: Request) -> Limiters:
     return request.app.state.limiters
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 

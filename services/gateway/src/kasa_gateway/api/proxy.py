@@ -3,18 +3,22 @@
 The upstream client is aiohttp by default: under concurrency httpx's connection pool
 contends and the gateway reached a fraction of direct throughput (see docs/performance.md).
 ``UPSTREAM_CLIENT=httpx`` keeps the httpx path, the baseline the benchmark compares against.
-Either way: pooled keep-alive connections, a connect timeout and a read timeout, bodies
-streamed in both directions, 503 when the upstream cannot be reached and 504 when it is slow.
+Either way: pooled keep-alive connections, a connect timeout and a read timeout, request
+bodies streamed upstream, response bodies streamed back unless small and of known size (those
+are read whole: one send instead of a streaming response), 503 when the upstream cannot be
+reached and 504 when it is slow.
 """
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Iterable
 
 import aiohttp
 import httpx
 from fastapi import APIRouter, FastAPI, Request
 from starlette.background import BackgroundTask
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response, StreamingResponse
 
 from kasa_gateway.routes import PORTAL_OWNER, RESOURCE_OWNERS
@@ -24,7 +28,28 @@ from kasa_servicekit.tracing import inject_headers
 
 log = logging.getLogger("kasa.gateway.proxy")
 
+
+class OwnedResource(Convertor[str]):
+    """Matches only the resource names a service owns, so the proxy's routes can be tried
+    first (most requests are proxied) without shadowing the gateway's own ``/api/v1`` routes.
+    """
+
+    regex = "|".join(re.escape(name) for name in sorted(RESOURCE_OWNERS, key=len, reverse=True))
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("owned_resource", OwnedResource())
+
 router = APIRouter(include_in_schema=False)
+"""Proxied resources and the portal: include before the gateway's own routes."""
+
+unknown_resources = APIRouter(include_in_schema=False)
+"""A problem document for any other ``/api/v1`` name: include after every other route."""
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 HOP_BY_HOP = {
@@ -43,6 +68,14 @@ HOP_BY_HOP = {
 RESPONSE_SKIP = HOP_BY_HOP | {"date", "server"}
 CONNECT_TIMEOUT = 3.0
 MAX_CONNECTIONS = 200
+# A response of known size up to this is read whole and answered in one piece: a page of JSON
+# should not pay for a streaming response's task group and per-chunk sends. Larger or unsized
+# bodies (downloads, exports) stream through as they arrive.
+BUFFERED_BODY_BYTES = 256 * 1024
+
+
+def _small(content_length: int | None) -> bool:
+    return content_length is not None and content_length <= BUFFERED_BODY_BYTES
 
 
 def create_upstream_client(timeout: float) -> httpx.AsyncClient:
@@ -81,13 +114,28 @@ async def close_upstream_clients(app: FastAPI) -> None:
 
 
 def _request_headers(request: Request) -> list[tuple[str, str]]:
-    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
-    headers = [(k, v) for k, v in headers if k.lower() not in ("x-request-id", "x-forwarded-for")]
+    skipped = HOP_BY_HOP | {"x-request-id", "x-forwarded-for"}
+    headers = [
+        (name, value.decode("latin-1"))
+        for key, value in request.scope["headers"]
+        if (name := key.decode("latin-1").lower()) not in skipped
+    ]
     request_id = correlation_id_var.get() or request.headers.get("x-request-id", "")
     headers.append(("x-request-id", request_id))
     headers.append(("x-forwarded-for", request.client.host if request.client else ""))
     headers += list(inject_headers().items())
     return headers
+
+
+def _response_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower(), v) for k, v in raw if k.decode("latin-1").lower() not in RESPONSE_SKIP]
+
+
+def _buffered(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> Response:
+    """A whole upstream body, answered with its own headers (``Content-Length`` included)."""
+    response = Response(body, status_code=status)
+    response.raw_headers = headers
+    return response
 
 
 def _raw_path(request: Request) -> str:
@@ -128,6 +176,20 @@ async def forward_with_aiohttp(request: Request, service: str) -> Response:
         log.warning("%s unreachable: %s", service, exc)
         raise _unavailable(service) from exc
 
+    headers = _response_headers(upstream.raw_headers)
+    if _small(upstream.content_length):
+        try:
+            whole = await upstream.read()
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            log.warning("%s timed out: %s", service, exc)
+            raise _timed_out(service) from exc
+        except aiohttp.ClientError as exc:
+            log.warning("%s broke off a response: %s", service, exc)
+            raise _unavailable(service) from exc
+        finally:
+            upstream.release()
+        return _buffered(upstream.status, headers, whole)
+
     async def body() -> AsyncIterator[bytes]:
         try:
             async for chunk in upstream.content.iter_any():
@@ -137,12 +199,14 @@ async def forward_with_aiohttp(request: Request, service: str) -> Response:
             log.warning("%s broke off a response: %s", service, exc)
             raise
 
+    async def release() -> None:
+        # A coroutine, so Starlette runs it in place rather than in its thread pool.
+        upstream.release()
+
     response = StreamingResponse(
-        body(), status_code=upstream.status, background=BackgroundTask(upstream.release)
+        body(), status_code=upstream.status, background=BackgroundTask(release)
     )
-    response.raw_headers = [
-        (k.lower(), v) for k, v in upstream.raw_headers if k.decode().lower() not in RESPONSE_SKIP
-    ]
+    response.raw_headers = headers
     return response
 
 
@@ -166,14 +230,26 @@ async def forward_with_httpx(request: Request, service: str) -> Response:
     except httpx.TransportError as exc:
         log.warning("%s unreachable: %s", service, exc)
         raise _unavailable(service) from exc
+    headers = _response_headers(response.headers.raw)
+    length = response.headers.get("content-length")
+    if _small(int(length) if length and length.isdigit() else None):
+        try:
+            whole = b"".join([chunk async for chunk in response.aiter_raw()])
+        except httpx.TimeoutException as exc:
+            log.warning("%s timed out: %s", service, exc)
+            raise _timed_out(service) from exc
+        except httpx.TransportError as exc:
+            log.warning("%s broke off a response: %s", service, exc)
+            raise _unavailable(service) from exc
+        finally:
+            await response.aclose()
+        return _buffered(response.status_code, headers, whole)
     streaming = StreamingResponse(
         response.aiter_raw(),
         status_code=response.status_code,
         background=BackgroundTask(response.aclose),
     )
-    streaming.raw_headers = [
-        (k.lower(), v) for k, v in response.headers.raw if k.decode().lower() not in RESPONSE_SKIP
-    ]
+    streaming.raw_headers = headers
     return streaming
 
 
@@ -183,13 +259,18 @@ async def forward(request: Request, service: str) -> Response:
     return await forward_with_aiohttp(request, service)
 
 
-@router.api_route("/api/v1/{resource}", methods=METHODS)
-@router.api_route("/api/v1/{resource}/{rest:path}", methods=METHODS)
-async def api(request: Request, resource: str) -> Response:
-    service = RESOURCE_OWNERS.get(resource)
-    if service is None:
-        raise ProblemError(404, "Not Found", f"no API resource named {resource!r}")
-    return await forward(request, service)
+@router.api_route("/api/v1/{resource:owned_resource}", methods=METHODS)
+@router.api_route("/api/v1/{resource:owned_resource}/{rest:path}", methods=METHODS)
+async def api(request: Request) -> Response:
+    # Read from the path, not declared as a parameter: the route only matches owned names,
+    # and declaring it would cost a validation pass per proxied request.
+    return await forward(request, RESOURCE_OWNERS[request.path_params["resource"]])
+
+
+@unknown_resources.api_route("/api/v1/{resource}", methods=METHODS)
+@unknown_resources.api_route("/api/v1/{resource}/{rest:path}", methods=METHODS)
+async def unknown(resource: str) -> Response:
+    raise ProblemError(404, "Not Found", f"no API resource named {resource!r}")
 
 
 @router.api_route("/portal/{rest:path}", methods=["GET", "POST"])
