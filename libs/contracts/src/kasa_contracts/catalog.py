@@ -6,10 +6,16 @@ from typing import Any
 from kasa_contracts.envelope import Envelope
 
 # Each producer's module lists its events in SPECS; adding a module here adds its events.
-from kasa_contracts.events import identity, integrations, invoicing, ledger
+from kasa_contracts.events import audit, identity, integrations, invoicing, ledger
 from kasa_contracts.spec import EventSpec
 
-_SPECS = [*identity.SPECS, *integrations.SPECS, *ledger.SPECS, *invoicing.SPECS]
+_SPECS = [
+    *identity.SPECS,
+    *integrations.SPECS,
+    *ledger.SPECS,
+    *invoicing.SPECS,
+    *audit.SPECS,
+]
 
 CATALOG: dict[str, EventSpec] = {spec.routing_key: spec for spec in _SPECS}
 """Every event by routing key (``<service>.<entity>.<verb>.v<major>``)."""

@@ -6,7 +6,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kasa_audit import __version__
-from kasa_audit.api import audit_events, audit_export, audit_verify, event_archive
+from kasa_audit.api import (
+    audit_events,
+    audit_export,
+    audit_verify,
+    chain_anchors,
+    event_archive,
+)
+from kasa_audit.chain_anchors import anchor_chains
 from kasa_audit.consumers import every_event
 from kasa_audit.db.tables import metadata
 from kasa_audit.settings import AuditSettings
@@ -36,12 +43,14 @@ def build() -> ServiceSpec:
         routers=[
             audit_verify.router,
             audit_verify.ops_router,
+            chain_anchors.ops_router,
             audit_export.router,
             audit_events.router,
             event_archive.router,
         ],
         # Audit receives every event: what is already delivered is applied in batches.
         subscriptions=[replace(s, batch_size=settings.batch_size) for s in SUBSCRIPTIONS],
+        background=[anchor_chains],
     )
 
 

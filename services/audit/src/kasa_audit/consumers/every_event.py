@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kasa_audit.chain_anchors import ANCHOR_ROUTING_KEY
 from kasa_audit.db.chain import lock_heads, save_heads
 from kasa_audit.db.tables import ArchivedEvent, AuditEntry
 from kasa_audit.domain.chain import link
@@ -65,23 +66,30 @@ async def handle_many(
 async def append(
     session: AsyncSession, events: Sequence[tuple[ArchivedEnvelope, str | None]]
 ) -> None:
-    """Archive the envelopes and chain one entry per event onto its workspace's trail."""
+    """Archive the envelopes and chain one entry per event (but anchors) onto its trail."""
     if not events:
         return
-    heads = await lock_heads(session, (event.workspace_id for event, _ in events))
+    archive_rows = [
+        {
+            "event_id": event.event_id,
+            "routing_key": event.routing_key,
+            "workspace_id": event.workspace_id,
+            "occurred_at": event.occurred_at,
+            "body": event.body,
+        }
+        for event, _ in events
+    ]
+    await session.execute(insert(ArchivedEvent.__table__), archive_rows)
+    # Audit's own chain anchors are archived but not chained: an anchor entry would move the
+    # head it anchors, and the next anchoring round would anchor that, forever.
+    chained = [(e, trace_id) for e, trace_id in events if e.routing_key != ANCHOR_ROUTING_KEY]
+    if not chained:
+        return
+    heads = await lock_heads(session, (event.workspace_id for event, _ in chained))
     moved: dict[UUID, tuple[int, str]] = {ws: (head.seq, head.hash) for ws, head in heads.items()}
     recorded_at = utcnow()
-    archive_rows, entry_rows = [], []
-    for event, trace_id in events:
-        archive_rows.append(
-            {
-                "event_id": event.event_id,
-                "routing_key": event.routing_key,
-                "workspace_id": event.workspace_id,
-                "occurred_at": event.occurred_at,
-                "body": event.body,
-            }
-        )
+    entry_rows = []
+    for event, trace_id in chained:
         seq, prev_hash = moved[event.workspace_id]
         fields: dict[str, Any] = {
             "id": new_id(),
@@ -104,7 +112,6 @@ async def append(
         entry_hash = link(prev_hash, fields)
         entry_rows.append({**fields, "prev_hash": prev_hash, "hash": entry_hash})
         moved[event.workspace_id] = (seq + 1, entry_hash)
-    await session.execute(insert(ArchivedEvent.__table__), archive_rows)
     await session.execute(insert(AuditEntry.__table__), entry_rows)
     await save_heads(session, moved)
 

@@ -81,4 +81,19 @@ class ChainHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class ChainAnchor(Base):
+    """The last chain head of a workspace published as an anchor (``audit.chain.anchored``).
+
+    Only tells the anchoring job what has moved since; the anchor that counts is the published
+    message, which lives outside this database.
+    """
+
+    __tablename__ = "chain_anchors"
+
+    workspace_id: Mapped[UUID] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    anchored_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 metadata = Base.metadata
