@@ -13,6 +13,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -24,6 +25,7 @@ from kasa_audit.consumers import every_event
 from kasa_audit.db.chain import entries_in_order
 from kasa_audit.domain.chain import link
 from kasa_audit.main import SUBSCRIPTIONS, build
+from kasa_localstack import infra
 from kasa_localstack.testing import eventually, free_port
 from kasa_servicekit.consumers import handle_event
 from kasa_servicekit.db import Database
@@ -123,13 +125,22 @@ async def rewrite_from(url: str, db: Database, workspace: UUID, seq: int) -> UUI
     return UUID(str(rows[seq - 1]["id"]))
 
 
+@pytest.fixture
+def own_vhost(real_infra):
+    """A virtual host of this test's own: other tests' audit queues and archive stay away."""
+    url = infra.fresh_vhost(real_infra.amqp_url, f"kasa-anchors-{uuid4().hex[:8]}")
+    yield url
+    if url != real_infra.amqp_url:
+        infra.delete_vhost(urlsplit(url).path.lstrip("/"))
+
+
 async def test_a_consistent_rewrite_passes_the_chain_walk_but_not_the_anchors(
-    real_infra, fresh_database
+    own_vhost, fresh_database
 ):
     await asyncio.to_thread(upgrade, MIGRATIONS, fresh_database)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("DATABASE_URL", fresh_database)
-        env.setenv("AMQP_URL", real_infra.amqp_url)
+        env.setenv("AMQP_URL", own_vhost)
         env.setenv("AUDIT_ANCHOR_SECONDS", "0.3")
         env.setenv("OUTBOX_POLL_SECONDS", "0.1")
         app = create_app(build())
@@ -156,17 +167,17 @@ async def test_a_consistent_rewrite_passes_the_chain_walk_but_not_the_anchors(
             lambda: anchored_and_published(watcher, workspace), lambda s: s == 5, what="anchor 5"
         )
 
-        code, intact = await kasa(audit_url, real_infra.amqp_url, "audit", "verify", "--anchors")
+        code, intact = await kasa(audit_url, own_vhost, "audit", "verify", "--anchors")
         assert (code, intact["ok"], intact["anchors"]["failed"]) == (0, True, [])
         assert intact["anchors"]["checked"] >= 3, "anchors of both workspaces were checked"
 
         rewritten = await rewrite_from(fresh_database, db, workspace, 3)
 
-        code, walk = await kasa(audit_url, real_infra.amqp_url, "audit", "verify")
+        code, walk = await kasa(audit_url, own_vhost, "audit", "verify")
         assert (code, walk["ok"]) == (0, True), "the rewrite is consistent: the walk holds"
 
         code, report = await kasa(
-            audit_url, real_infra.amqp_url, "audit", "verify", "--anchors", "--idle", "2"
+            audit_url, own_vhost, "audit", "verify", "--anchors", "--idle", "2"
         )
         assert code == 1
         assert report["ok"] is False and report["chain"]["ok"] is True
