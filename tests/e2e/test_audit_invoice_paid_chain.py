@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from kasa_localstack.testing import KasaClient, eventually, metric
+from kasa_localstack.testing import eventually, issue_invoice, metric
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -21,36 +21,6 @@ DEMO = {"service": "integrations", "plugin": "demo", "plugin_version": "1.0.0"}
 async def ok(response) -> Any:
     assert response.is_success, response.text
     return response.json() if response.content else None
-
-
-async def issue_invoice(user: KasaClient) -> dict[str, Any]:
-    await ok(
-        await user.http.put(
-            "/api/v1/supplier",
-            headers=user.headers,
-            json={"name": "Studio", "iban": "CZ6508000000192000145399", "vat_payer": True},
-        )
-    )
-    client = await ok(await user.post("/api/v1/clients", json={"name": "Acme", "currency": "CZK"}))
-    project = await ok(
-        await user.post(
-            "/api/v1/projects",
-            json={"client_id": client["id"], "name": "Site", "hourly_rate": "1000.00"},
-        )
-    )
-    entry = await ok(
-        await user.post(
-            "/api/v1/work-entries",
-            json={"project_id": project["id"], "work_date": "2026-03-02", "minutes": 600},
-        )
-    )
-    draft = await ok(
-        await user.post(
-            "/api/v1/invoices",
-            json={"client_id": client["id"], "work_entry_ids": [entry["id"]], "vat_rate": "21"},
-        )
-    )
-    return dict(await ok(await user.post(f"/api/v1/invoices/{draft['id']}/issue", json={})))
 
 
 def invoices_heard_by_ledger(system) -> Any:

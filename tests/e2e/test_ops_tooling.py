@@ -2,9 +2,6 @@
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -13,30 +10,16 @@ import asyncpg
 import pytest
 
 from kasa_localstack.stack import SERVICES
-from kasa_localstack.testing import eventually, metric
+from kasa_localstack.testing import eventually, issue_invoice, metric, run_kasa
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
 
 async def kasa(system, *args: str) -> dict:
-    env = {
-        **os.environ,
-        "AMQP_URL": system.amqp_url,
-        **{f"KASA_{s.upper()}_URL": system.url(s) for s in SERVICES},
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "kasa_ops",
-        *args,
-        "--json",
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode == 0, err.decode()
-    return json.loads(out)
+    urls = {f"KASA_{service.upper()}_URL": system.url(service) for service in SERVICES}
+    code, report = await run_kasa({"AMQP_URL": system.amqp_url, **urls}, *args)
+    assert code == 0, report
+    return report
 
 
 async def duplicates(system, service: str, queue: str) -> float:
@@ -279,43 +262,9 @@ async def test_audit_verify_checks_the_hash_chain(system):
     assert result["checked"] >= 7  # registration, sync started/completed, five imports
 
 
-async def issue_invoice(user, hours: int) -> dict:
-    async def ok(response):
-        assert response.status_code in (200, 201), response.text
-        return response.json()
-
-    await ok(
-        await user.http.put(
-            "/api/v1/supplier",
-            headers=user.headers,
-            json={"name": "Studio", "iban": "CZ6508000000192000145399", "vat_payer": True},
-        )
-    )
-    client = await ok(await user.post("/api/v1/clients", json={"name": "Acme", "currency": "CZK"}))
-    project = await ok(
-        await user.post(
-            "/api/v1/projects",
-            json={"client_id": client["id"], "name": "Site", "hourly_rate": "1000.00"},
-        )
-    )
-    entry = await ok(
-        await user.post(
-            "/api/v1/work-entries",
-            json={"project_id": project["id"], "work_date": "2026-03-02", "minutes": hours * 60},
-        )
-    )
-    invoice = await ok(
-        await user.post(
-            "/api/v1/invoices",
-            json={"client_id": client["id"], "work_entry_ids": [entry["id"]], "vat_rate": "21"},
-        )
-    )
-    return await ok(await user.post(f"/api/v1/invoices/{invoice['id']}/issue", json={}))
-
-
 async def test_the_ledgers_invoice_projection_rebuilt_by_replay_equals_the_original(system):
     user = await system.user()
-    issued = [await issue_invoice(user, hours) for hours in (3, 5)]
+    issued = [await issue_invoice(user, hours * 60) for hours in (3, 5)]
     ledger_db = system.database_urls["ledger"].replace("+asyncpg", "")
     columns = (
         "id, workspace_id, number, variable_symbol, vs_normalized, client_id, client_name, "

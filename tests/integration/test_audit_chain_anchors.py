@@ -8,9 +8,6 @@ kept in the broker's archive stream still name the rewritten entry.
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,7 +23,7 @@ from kasa_audit.db.chain import entries_in_order
 from kasa_audit.domain.chain import link
 from kasa_audit.main import SUBSCRIPTIONS, build
 from kasa_localstack import infra
-from kasa_localstack.testing import eventually, free_port
+from kasa_localstack.testing import eventually, free_port, run_kasa
 from kasa_servicekit.consumers import handle_event
 from kasa_servicekit.db import Database
 from kasa_servicekit.migrations import upgrade
@@ -63,21 +60,7 @@ def plain(url: str) -> str:
 
 
 async def kasa(audit_url: str, amqp_url: str, *args: str) -> tuple[int, dict]:
-    env = {**os.environ, "AMQP_URL": amqp_url, "KASA_AUDIT_URL": audit_url}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "kasa_ops",
-        *args,
-        "--json",
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode is not None
-    assert out, err.decode()
-    return process.returncode, json.loads(out)
+    return await run_kasa({"AMQP_URL": amqp_url, "KASA_AUDIT_URL": audit_url}, *args)
 
 
 async def anchored_and_published(connection: asyncpg.Connection, workspace: UUID) -> int:

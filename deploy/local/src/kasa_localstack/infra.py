@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import time
+import warnings
 from urllib.parse import urlsplit
 
 import aio_pika
@@ -182,12 +183,35 @@ async def create_databases(admin_url: str, names: list[str], *, drop_first: bool
 
 
 async def drop_databases(admin_url: str, names: list[str]) -> None:
+    """Drop test databases, ending this role's sessions in them; a leftover only warns."""
     connection = await asyncpg.connect(admin_url)
     try:
         for name in names:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await _drop_database(connection, name)
     finally:
         await connection.close()
+
+
+async def _drop_database(connection: asyncpg.Connection, name: str) -> None:
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
+    except asyncpg.InsufficientPrivilegeError:
+        # FORCE may not end another role's process, such as an autovacuum worker. End our own
+        # sessions; a plain DROP asks autovacuum to leave and waits for it.
+        pass
+    for _ in range(5):
+        await connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = $1 AND usename = current_user AND pid <> pg_backend_pid()",
+            name,
+        )
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            return
+        except asyncpg.ObjectInUseError:
+            await asyncio.sleep(1)
+    warnings.warn(f"test database {name} is still in use and was left behind", stacklevel=2)
 
 
 def database_url(admin_url: str, name: str) -> str:

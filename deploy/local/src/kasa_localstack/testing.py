@@ -2,9 +2,13 @@
 
 import asyncio
 import contextlib
+import json
+import os
 import socket
+import subprocess
+import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -116,6 +120,60 @@ class KasaClient:
             timeout=timeout,
             what=f"sync {sync_id} finished",
         )
+
+
+async def run_kasa(env: Mapping[str, str], *args: str, timeout: float = 120) -> tuple[int, Any]:
+    """Run the operator command with ``--json``: its exit code and its parsed report."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "kasa_ops",
+        *args,
+        "--json",
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=timeout)
+    assert process.returncode is not None
+    assert out, err.decode()
+    return process.returncode, json.loads(out)
+
+
+async def issue_invoice(user: KasaClient, minutes: int = 600) -> dict[str, Any]:
+    """A supplier, a client, a project, ``minutes`` of work at 1,000 CZK/h, invoiced and issued."""
+
+    async def ok(response: httpx.Response) -> Any:
+        assert response.is_success, response.text
+        return response.json()
+
+    await ok(
+        await user.http.put(
+            "/api/v1/supplier",
+            headers=user.headers,
+            json={"name": "Studio", "iban": "CZ6508000000192000145399", "vat_payer": True},
+        )
+    )
+    client = await ok(await user.post("/api/v1/clients", json={"name": "Acme", "currency": "CZK"}))
+    project = await ok(
+        await user.post(
+            "/api/v1/projects",
+            json={"client_id": client["id"], "name": "Site", "hourly_rate": "1000.00"},
+        )
+    )
+    entry = await ok(
+        await user.post(
+            "/api/v1/work-entries",
+            json={"project_id": project["id"], "work_date": "2026-03-02", "minutes": minutes},
+        )
+    )
+    draft = await ok(
+        await user.post(
+            "/api/v1/invoices",
+            json={"client_id": client["id"], "work_entry_ids": [entry["id"]], "vat_rate": "21"},
+        )
+    )
+    return dict(await ok(await user.post(f"/api/v1/invoices/{draft['id']}/issue", json={})))
 
 
 async def metric(base_url: str, name: str, **labels: str) -> float:
