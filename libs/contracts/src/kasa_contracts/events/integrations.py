@@ -52,7 +52,27 @@ class TransactionImported(EventPayload):
     raw: dict[str, Any] = Field(default_factory=dict, description="The provider's record")
 
 
-class SyncRequested(EventPayload):
+class SyncEvent(EventPayload):
+    """What every event of a sync run names: the run, and the plugin and version it ran."""
+
+    entity_type = "sync"
+    entity_id_field = "sync_id"
+
+    sync_id: UUID
+    plugin: str
+    plugin_version: str
+
+
+class SyncCounters(SyncEvent):
+    """A sync event with the run's record counters."""
+
+    records_processed: int = Field(ge=0)
+    records_created: int = Field(ge=0)
+    records_updated: int = Field(ge=0)
+    records_skipped: int = Field(ge=0)
+
+
+class SyncRequested(SyncEvent):
     """A user asked a plugin to sync, or to import an uploaded file; a run starts shortly.
 
     The run's events (``sync.started``, the imports, the end) name this event as their cause
@@ -60,54 +80,26 @@ class SyncRequested(EventPayload):
     """
 
     event_type = "integrations.sync.requested"
-    entity_type = "sync"
-    entity_id_field = "sync_id"
-
-    sync_id: UUID
-    plugin: str
-    plugin_version: str
     upload: bool = Field(default=False, description="The run reads an uploaded file")
 
 
-class SyncStarted(EventPayload):
+class SyncStarted(SyncEvent):
     """A sync run of one plugin for one workspace began."""
 
     event_type = "integrations.sync.started"
-    entity_type = "sync"
-    entity_id_field = "sync_id"
-
-    sync_id: UUID
-    plugin: str
-    plugin_version: str
 
 
-class SyncCompleted(EventPayload):
+class SyncCompleted(SyncCounters):
     """A sync run finished and everything it found is in the outbox."""
 
     event_type = "integrations.sync.completed"
-    entity_type = "sync"
-    entity_id_field = "sync_id"
-
-    sync_id: UUID
-    plugin: str
-    plugin_version: str
-    records_processed: int = Field(ge=0)
-    records_created: int = Field(ge=0)
-    records_updated: int = Field(ge=0)
-    records_skipped: int = Field(ge=0)
     duration_s: float = Field(ge=0)
 
 
-class SyncFailed(EventPayload):
+class SyncFailed(SyncEvent):
     """A sync run stopped with an error; what it imported before that stays imported."""
 
     event_type = "integrations.sync.failed"
-    entity_type = "sync"
-    entity_id_field = "sync_id"
-
-    sync_id: UUID
-    plugin: str
-    plugin_version: str
     error_message: str
     records_processed: int = Field(ge=0)
 
@@ -128,39 +120,19 @@ class TransactionUpdated(TransactionImported):
     )
 
 
-class SyncProgressed(EventPayload):
+class SyncProgressed(SyncCounters):
     """A long sync is still working: its counters so far (at least once a second)."""
 
     event_type = "integrations.sync.progressed"
-    entity_type = "sync"
-    entity_id_field = "sync_id"
-
-    sync_id: UUID
-    plugin: str
-    plugin_version: str
-    records_processed: int = Field(ge=0)
-    records_created: int = Field(ge=0)
-    records_updated: int = Field(ge=0)
-    records_skipped: int = Field(ge=0)
     records_total: int | None = Field(default=None, ge=0, description="When the plugin knows")
     elapsed_s: float = Field(ge=0)
     message: str | None = None
 
 
-class SyncCancelled(EventPayload):
+class SyncCancelled(SyncCounters):
     """A user cancelled a sync; what it committed before that stays imported."""
 
     event_type = "integrations.sync.cancelled"
-    entity_type = "sync"
-    entity_id_field = "sync_id"
-
-    sync_id: UUID
-    plugin: str
-    plugin_version: str
-    records_processed: int = Field(ge=0)
-    records_created: int = Field(ge=0)
-    records_updated: int = Field(ge=0)
-    records_skipped: int = Field(ge=0)
 
 
 class PluginConfigured(EventPayload):
