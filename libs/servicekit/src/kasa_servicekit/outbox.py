@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from kasa_contracts import Actor, Envelope, EventPayload
+from kasa_servicekit.auth import Principal
 from kasa_servicekit.bus import Bus, OutgoingMessage
 from kasa_servicekit.context import causation_id_var, correlation_id_var
 from kasa_servicekit.db import Database, utcnow
@@ -76,6 +77,34 @@ async def add_events(session: AsyncSession, envelopes: Sequence[Envelope[Any]]) 
     """Write events into the outbox inside the caller's open transaction."""
     current = otel_context.get_current()
     await add_traced_events(session, [(env, current) for env in envelopes])
+
+
+async def add_payloads(
+    session: AsyncSession,
+    *payloads: EventPayload,
+    producer: str,
+    workspace_id: UUID,
+    actor: Actor,
+) -> None:
+    """``make_envelope`` and ``add_events`` for payloads of one producer, workspace and actor."""
+    envelopes = [
+        make_envelope(p, producer=producer, workspace_id=workspace_id, actor=actor)
+        for p in payloads
+    ]
+    await add_events(session, envelopes)
+
+
+async def add_caller_events(
+    session: AsyncSession, principal: Principal, *payloads: EventPayload, producer: str
+) -> None:
+    """Events of a change the caller made: in their workspace, with them as the actor."""
+    await add_payloads(
+        session,
+        *payloads,
+        producer=producer,
+        workspace_id=principal.workspace_id,
+        actor=principal.actor,
+    )
 
 
 async def add_traced_events(

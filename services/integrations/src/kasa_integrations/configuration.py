@@ -22,7 +22,7 @@ from kasa_integrations.plugins.base import Plugin
 from kasa_servicekit.auth import Principal
 from kasa_servicekit.db import Database, utcnow
 from kasa_servicekit.ids import new_id
-from kasa_servicekit.outbox import add_events, make_envelope
+from kasa_servicekit.outbox import add_payloads
 from kasa_servicekit.problems import ProblemError
 
 
@@ -150,16 +150,12 @@ async def save_config(
                 changed_fields=sorted(changes),
                 changes=changes,
             )
-            await add_events(
+            await add_payloads(
                 session,
-                [
-                    make_envelope(
-                        payload,
-                        producer="integrations",
-                        workspace_id=workspace_id,
-                        actor=principal.actor,
-                    )
-                ],
+                payload,
+                producer="integrations",
+                workspace_id=workspace_id,
+                actor=principal.actor,
             )
     return row
 

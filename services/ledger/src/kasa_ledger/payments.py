@@ -27,7 +27,7 @@ from kasa_ledger.domain.matching import (
 )
 from kasa_servicekit.db import insert_if_absent, utcnow
 from kasa_servicekit.ids import new_id
-from kasa_servicekit.outbox import add_events, make_envelope
+from kasa_servicekit.outbox import add_payloads
 
 MatchReason = Literal["variable_symbol", "invoice_number", "suggestion_accepted", "manual"]
 """Why money was applied, as ``ledger.payment.matched`` tells it."""
@@ -262,10 +262,7 @@ async def apply_match(
         paid_on=tx.transacted_on,
         reason=reason,
     )
-    await add_events(
-        session,
-        [make_envelope(event, producer="ledger", workspace_id=tx.workspace_id, actor=actor)],
-    )
+    await add_payloads(session, event, producer="ledger", workspace_id=tx.workspace_id, actor=actor)
     return match
 
 
@@ -300,9 +297,8 @@ async def unmatch(session: AsyncSession, match: PaymentMatch, actor: Actor) -> N
         amount=match.amount,
         currency=match.currency,
     )
-    await add_events(
-        session,
-        [make_envelope(event, producer="ledger", workspace_id=match.workspace_id, actor=actor)],
+    await add_payloads(
+        session, event, producer="ledger", workspace_id=match.workspace_id, actor=actor
     )
 
 

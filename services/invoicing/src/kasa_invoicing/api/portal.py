@@ -23,7 +23,7 @@ from kasa_invoicing.invoice_pdf import invoice_document, optional_qr, pdf_filena
 from kasa_invoicing.pdf.labels import labels
 from kasa_invoicing.pdf.render import invoice_pdf, render_template
 from kasa_servicekit.db import utcnow
-from kasa_servicekit.outbox import add_events, make_envelope
+from kasa_servicekit.outbox import add_payloads
 from kasa_servicekit.service import Db
 
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
@@ -66,13 +66,8 @@ async def _viewed(
     link.view_count += 1
     link.last_viewed_at = now
     payload = InvoicePortalViewed(invoice_id=invoice.id, share_id=link.id, what=what)
-    await add_events(
-        session,
-        [
-            make_envelope(
-                payload, producer="invoicing", workspace_id=link.workspace_id, actor=PORTAL_ACTOR
-            )
-        ],
+    await add_payloads(
+        session, payload, producer="invoicing", workspace_id=link.workspace_id, actor=PORTAL_ACTOR
     )
     return link, invoice
 

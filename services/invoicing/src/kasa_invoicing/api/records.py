@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_contracts import EventPayload
 from kasa_servicekit.auth import Principal
-from kasa_servicekit.outbox import add_events, make_envelope
+from kasa_servicekit.outbox import add_caller_events
 from kasa_servicekit.problems import ProblemError
 
 PRODUCER = "invoicing"
@@ -33,18 +33,7 @@ def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 
 async def publish(session: AsyncSession, principal: Principal, *payloads: EventPayload) -> None:
     """Write events for the caller's change into the outbox of the open transaction."""
-    await add_events(
-        session,
-        [
-            make_envelope(
-                payload,
-                producer=PRODUCER,
-                workspace_id=principal.workspace_id,
-                actor=principal.actor,
-            )
-            for payload in payloads
-        ],
-    )
+    await add_caller_events(session, principal, *payloads, producer=PRODUCER)
 
 
 def conflict(detail: str) -> ProblemError:

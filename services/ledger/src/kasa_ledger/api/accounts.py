@@ -24,7 +24,7 @@ from kasa_servicekit.db import utcnow
 from kasa_servicekit.idempotency import IdempotencyKey
 from kasa_servicekit.ids import new_id
 from kasa_servicekit.money import at_currency_precision
-from kasa_servicekit.outbox import add_events, make_envelope
+from kasa_servicekit.outbox import add_caller_events, add_events
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.scoping import owned
 from kasa_servicekit.service import Db
@@ -203,17 +203,7 @@ async def update_account(
         changes = diff(before, {name: plain(getattr(account, name)) for name in EDITABLE})
         if changes:
             event = AccountUpdated(account_id=account.id, changes=changes)
-            await add_events(
-                session,
-                [
-                    make_envelope(
-                        event,
-                        producer="ledger",
-                        workspace_id=principal.workspace_id,
-                        actor=principal.actor,
-                    )
-                ],
-            )
+            await add_caller_events(session, principal, event, producer="ledger")
         await session.flush()
         [out] = await present(session, [account])
         return out

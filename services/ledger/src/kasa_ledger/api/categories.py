@@ -22,7 +22,7 @@ from kasa_ledger.domain.categorizing import Facts, categorize
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
 from kasa_servicekit.db import insert_if_absent, utcnow
 from kasa_servicekit.ids import new_id
-from kasa_servicekit.outbox import add_events, make_envelope
+from kasa_servicekit.outbox import add_caller_events, add_events, make_envelope
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.problems import ProblemError
 from kasa_servicekit.service import Db
@@ -68,17 +68,7 @@ async def create_category(body: CategoryIn, principal: WritingPrincipal, db: Db)
         if not await insert_if_absent(session, Category.__table__, row, ["workspace_id", "name"]):
             raise ProblemError(409, "Conflict", f"the category {body.name!r} exists")
         event = CategoryCreated(category_id=row["id"], name=body.name)
-        await add_events(
-            session,
-            [
-                make_envelope(
-                    event,
-                    producer="ledger",
-                    workspace_id=principal.workspace_id,
-                    actor=principal.actor,
-                )
-            ],
-        )
+        await add_caller_events(session, principal, event, producer="ledger")
         return CategoryOut.model_validate(row)
 
 
@@ -154,17 +144,7 @@ async def create_rule(body: RuleIn, principal: WritingPrincipal, db: Db) -> Rule
             category_id=rule.category_id,
             changes=diff(None, {k: plain(v) for k, v in body.model_dump(mode="json").items()}),
         )
-        await add_events(
-            session,
-            [
-                make_envelope(
-                    event,
-                    producer="ledger",
-                    workspace_id=principal.workspace_id,
-                    actor=principal.actor,
-                )
-            ],
-        )
+        await add_caller_events(session, principal, event, producer="ledger")
         return RuleOut.model_validate(rule)
 
 

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasa_contracts import EventPayload
 from kasa_contracts.changes import diff
 from kasa_contracts.events.ledger import HoldingCreated, HoldingValued
 from kasa_contracts.types import CurrencyCode, DecimalString
@@ -20,7 +19,7 @@ from kasa_servicekit.auth import CurrentPrincipal, Principal, WritingPrincipal
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.ids import new_id
 from kasa_servicekit.money import at_currency_precision
-from kasa_servicekit.outbox import add_events, make_envelope
+from kasa_servicekit.outbox import add_caller_events
 from kasa_servicekit.problems import not_found
 from kasa_servicekit.service import Db
 
@@ -88,19 +87,6 @@ def _router(side: Side, path: str) -> APIRouter:
         currency: CurrencyCode
         value: ValueIn | None = Field(default=None, description="A first value")
 
-    async def emit(session: AsyncSession, principal: Principal, event: EventPayload) -> None:
-        await add_events(
-            session,
-            [
-                make_envelope(
-                    event,
-                    producer="ledger",
-                    workspace_id=principal.workspace_id,
-                    actor=principal.actor,
-                )
-            ],
-        )
-
     async def present(session: AsyncSession, holding: Holding) -> HoldingOut:
         values = list(
             await session.scalars(
@@ -152,7 +138,7 @@ def _router(side: Side, path: str) -> APIRouter:
             currency=holding.currency,
             changes=diff({"value": before}, {"value": plain(body.value)}),
         )
-        await emit(session, principal, event)
+        await add_caller_events(session, principal, event, producer="ledger")
 
     @router.get("", response_model=list[HoldingOut])
     async def list_holdings(principal: CurrentPrincipal, db: Db) -> list[HoldingOut]:
@@ -185,7 +171,7 @@ def _router(side: Side, path: str) -> APIRouter:
                 name=holding.name,
                 currency=holding.currency,
             )
-            await emit(session, principal, created)
+            await add_caller_events(session, principal, created, producer="ledger")
             if body.value is not None:
                 await record_value(session, principal, holding, body.value)
             return await present(session, holding)

@@ -24,7 +24,7 @@ from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
 from kasa_servicekit.db import insert_if_absent, utcnow
 from kasa_servicekit.idempotency import IdempotencyKey
 from kasa_servicekit.ids import new_id
-from kasa_servicekit.outbox import add_events, make_envelope
+from kasa_servicekit.outbox import add_caller_events
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.problems import ProblemError
 from kasa_servicekit.scoping import owned
@@ -99,17 +99,7 @@ async def create_loan(
             currency=loan.currency,
             changes=diff(None, {k: plain(v) for k, v in body.model_dump(mode="json").items()}),
         )
-        await add_events(
-            session,
-            [
-                make_envelope(
-                    event,
-                    producer="ledger",
-                    workspace_id=principal.workspace_id,
-                    actor=principal.actor,
-                )
-            ],
-        )
+        await add_caller_events(session, principal, event, producer="ledger")
         out = present(loan).model_dump(mode="json")
         await idempotency.remember(
             session, principal.workspace_id, scope, idempotency_key, body_hash, 201, out
@@ -234,17 +224,7 @@ async def link_payment(
         event = LoanPaymentLinked(
             loan_id=loan.id, installment=body.installment, transaction_id=tx.id
         )
-        await add_events(
-            session,
-            [
-                make_envelope(
-                    event,
-                    producer="ledger",
-                    workspace_id=principal.workspace_id,
-                    actor=principal.actor,
-                )
-            ],
-        )
+        await add_caller_events(session, principal, event, producer="ledger")
     unit = minor_unit(loan.currency)
     row = schedule(loan.principal, loan.annual_rate, loan.term_months, loan.first_due, unit)[
         body.installment - 1

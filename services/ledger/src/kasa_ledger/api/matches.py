@@ -22,7 +22,7 @@ from kasa_ledger.payments import MatchReason, match_by_hand, unmatch
 from kasa_servicekit.auth import CurrentPrincipal, Principal, WritingPrincipal
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.money import at_currency_precision
-from kasa_servicekit.outbox import add_events, make_envelope
+from kasa_servicekit.outbox import add_caller_events
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.problems import ProblemError, not_found
 from kasa_servicekit.service import Db
@@ -268,17 +268,7 @@ async def reject_suggestion(
             transaction_id=suggestion.transaction_id,
             reason=suggestion.reason,
         )
-        await add_events(
-            session,
-            [
-                make_envelope(
-                    event,
-                    producer="ledger",
-                    workspace_id=principal.workspace_id,
-                    actor=principal.actor,
-                )
-            ],
-        )
+        await add_caller_events(session, principal, event, producer="ledger")
         invoice = await session.get_one(Invoice, suggestion.invoice_id)
         tx = await session.get_one(Transaction, suggestion.transaction_id)
         return await _suggestion_out(session, suggestion, invoice, tx)

@@ -43,7 +43,7 @@ from kasa_servicekit import idempotency
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
 from kasa_servicekit.idempotency import IdempotencyKey
 from kasa_servicekit.money import at_currency_precision
-from kasa_servicekit.outbox import add_events, make_envelope
+from kasa_servicekit.outbox import add_caller_events
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.problems import ProblemError, not_found
 from kasa_servicekit.service import Db
@@ -373,16 +373,6 @@ async def update_metadata(
         changes = diff(before, snapshot(tx, EDITABLE))
         if changes:
             event = TransactionUpdated(transaction_id=tx.id, changes=changes)
-            await add_events(
-                session,
-                [
-                    make_envelope(
-                        event,
-                        producer="ledger",
-                        workspace_id=principal.workspace_id,
-                        actor=principal.actor,
-                    )
-                ],
-            )
+            await add_caller_events(session, principal, event, producer="ledger")
         await session.flush()
         return await present_one(session, tx)

@@ -21,7 +21,7 @@ from kasa_ledger.db.snapshots import BANK_DESCRIBED, snapshot
 from kasa_ledger.db.tables import Transaction
 from kasa_ledger.domain.corrections import effective_amount, is_voided, restatement_entry
 from kasa_ledger.payments import auto_match
-from kasa_servicekit.outbox import add_events, make_envelope
+from kasa_servicekit.outbox import add_payloads
 
 
 async def handle(session: AsyncSession, event: Envelope[Any]) -> None:
@@ -53,13 +53,8 @@ async def handle(session: AsyncSession, event: Envelope[Any]) -> None:
     changes = diff(before, snapshot(tx, BANK_DESCRIBED))
     if changes:
         payload = TransactionUpdated(transaction_id=tx.id, changes=changes)
-        await add_events(
-            session,
-            [
-                make_envelope(
-                    payload, producer="ledger", workspace_id=tx.workspace_id, actor=event.actor
-                )
-            ],
+        await add_payloads(
+            session, payload, producer="ledger", workspace_id=tx.workspace_id, actor=event.actor
         )
     adjustments = (await adjustments_of(session, [tx.id]))[tx.id]
     if not is_voided(adjustments) and updated.currency == tx.currency:
