@@ -12,7 +12,8 @@ reached and 504 when it is slow.
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import contextmanager
 
 import aiohttp
 import httpx
@@ -156,36 +157,46 @@ def _timed_out(service: str) -> ProblemError:
     return ProblemError(504, "Gateway Timeout", f"the {service} service did not answer in time")
 
 
+Failures = tuple[type[BaseException] | tuple[type[BaseException], ...], type[BaseException]]
+AIOHTTP_FAILURES: Failures = ((TimeoutError, aiohttp.ServerTimeoutError), aiohttp.ClientError)
+HTTPX_FAILURES: Failures = (httpx.TimeoutException, httpx.TransportError)
+
+
+@contextmanager
+def _upstream_failures(service: str, failures: Failures, what: str) -> Iterator[None]:
+    """A client's timeout as a 504 problem and its connection failure as a 503 problem."""
+    timeouts, broken = failures
+    try:
+        yield
+    except timeouts as exc:
+        log.warning("%s timed out: %s", service, exc)
+        raise _timed_out(service) from exc
+    except broken as exc:
+        log.warning("%s %s: %s", service, what, exc)
+        raise _unavailable(service) from exc
+
+
+def _upstream_url(request: Request, service: str) -> str:
+    url: str = request.app.state.upstream_urls[service] + _raw_path(request)
+    return f"{url}?{request.url.query}" if request.url.query else url
+
+
 async def forward_with_aiohttp(request: Request, service: str) -> Response:
     session = upstream_session(request.app)
-    url = request.app.state.upstream_urls[service] + _raw_path(request)
-    if request.url.query:
-        url += "?" + request.url.query
-    try:
+    with _upstream_failures(service, AIOHTTP_FAILURES, "unreachable"):
         upstream = await session.request(
             request.method,
-            aiohttp.client.URL(url, encoded=True),
+            aiohttp.client.URL(_upstream_url(request, service), encoded=True),
             headers=_request_headers(request),
             data=request.stream() if _has_body(request) else None,
             allow_redirects=False,
         )
-    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-        log.warning("%s timed out: %s", service, exc)
-        raise _timed_out(service) from exc
-    except aiohttp.ClientError as exc:
-        log.warning("%s unreachable: %s", service, exc)
-        raise _unavailable(service) from exc
 
     headers = _response_headers(upstream.raw_headers)
     if _small(upstream.content_length):
         try:
-            whole = await upstream.read()
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            log.warning("%s timed out: %s", service, exc)
-            raise _timed_out(service) from exc
-        except aiohttp.ClientError as exc:
-            log.warning("%s broke off a response: %s", service, exc)
-            raise _unavailable(service) from exc
+            with _upstream_failures(service, AIOHTTP_FAILURES, "broke off a response"):
+                whole = await upstream.read()
         finally:
             upstream.release()
         return _buffered(upstream.status, headers, whole)
@@ -212,35 +223,20 @@ async def forward_with_aiohttp(request: Request, service: str) -> Response:
 
 async def forward_with_httpx(request: Request, service: str) -> Response:
     client: httpx.AsyncClient = request.app.state.upstream
-    base = request.app.state.upstream_urls[service]
-    url = base + _raw_path(request)
-    if request.url.query:
-        url += "?" + request.url.query
     upstream = client.build_request(
         request.method,
-        httpx.URL(url),
+        httpx.URL(_upstream_url(request, service)),
         headers=_request_headers(request),
         content=request.stream(),
     )
-    try:
+    with _upstream_failures(service, HTTPX_FAILURES, "unreachable"):
         response = await client.send(upstream, stream=True)
-    except httpx.TimeoutException as exc:
-        log.warning("%s timed out: %s", service, exc)
-        raise _timed_out(service) from exc
-    except httpx.TransportError as exc:
-        log.warning("%s unreachable: %s", service, exc)
-        raise _unavailable(service) from exc
     headers = _response_headers(response.headers.raw)
     length = response.headers.get("content-length")
     if _small(int(length) if length and length.isdigit() else None):
         try:
-            whole = b"".join([chunk async for chunk in response.aiter_raw()])
-        except httpx.TimeoutException as exc:
-            log.warning("%s timed out: %s", service, exc)
-            raise _timed_out(service) from exc
-        except httpx.TransportError as exc:
-            log.warning("%s broke off a response: %s", service, exc)
-            raise _unavailable(service) from exc
+            with _upstream_failures(service, HTTPX_FAILURES, "broke off a response"):
+                whole = b"".join([chunk async for chunk in response.aiter_raw()])
         finally:
             await response.aclose()
         return _buffered(response.status_code, headers, whole)
