@@ -91,15 +91,16 @@ async def handle_event(db: Database, subscription: Subscription, envelope: Envel
 
 async def apply_each(
     session: AsyncSession,
-    subscription: Subscription,
+    queue: str,
+    handler: Handler,
     events: Sequence[tuple[Envelope[Any], Context]],
 ) -> set[UUID]:
-    """Claim and handle each event in one transaction; the ids applied now."""
+    """Claim each event for ``queue`` and handle it, all in one transaction; the ids applied now."""
     applied: set[UUID] = set()
     for envelope, trace_context in events:
         with handling(envelope, trace_context):
-            if await inbox.claim(session, subscription.queue, envelope.event_id):
-                await subscription.handler(session, envelope)
+            if await inbox.claim(session, queue, envelope.event_id):
+                await handler(session, envelope)
                 applied.add(envelope.event_id)
     return applied
 
@@ -322,7 +323,9 @@ class BatchingConsumer(Consumer):
                     if self.subscription.batch_handler:
                         applied = await self.subscription.batch_handler(session, self.queue, events)
                     else:
-                        applied = await apply_each(session, self.subscription, events)
+                        applied = await apply_each(
+                            session, self.subscription.queue, self.subscription.handler, events
+                        )
             except Exception as exc:
                 log.warning(
                     "batch of %d on %s failed (%s); handling its events one by one",

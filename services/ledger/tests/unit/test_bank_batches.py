@@ -24,7 +24,9 @@ SAVINGS = BankAccountRef(provider_account_id="77", account_number="77/2010", cur
 
 async def one_by_one(ledger: Ledger, events: list[Any]) -> set[Any]:
     async with ledger.db.transaction() as session:
-        return await apply_each(session, BANK_QUEUE, [(e, Context()) for e in events])
+        return await apply_each(
+            session, BANK_QUEUE.queue, BANK_QUEUE.handler, [(e, Context()) for e in events]
+        )
 
 
 async def set_based(ledger: Ledger, events: list[Any]) -> set[Any]:

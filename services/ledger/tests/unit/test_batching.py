@@ -20,7 +20,7 @@ def handle_batch(request):
         events = [(e, Context()) for e in envelopes]
         async with db.transaction() as session:
             if request.param == "one by one":
-                return await apply_each(session, subscription, events)
+                return await apply_each(session, subscription.queue, subscription.handler, events)
             return await subscription.batch_handler(session, subscription.queue, events)
 
     return handle

@@ -34,7 +34,7 @@ from kasa_ledger.consumers import dispatch
 from kasa_ledger.db.tables import Transaction
 from kasa_ledger.payments import auto_match, invoiced_currencies, matchable
 from kasa_servicekit import inbox
-from kasa_servicekit.consumers import BatchHandler, Handler, handling
+from kasa_servicekit.consumers import BatchHandler, Handler, apply_each, handling
 from kasa_servicekit.outbox import add_traced_events
 
 Delivered = tuple[Envelope[Any], Context]
@@ -56,11 +56,7 @@ def batch_handler(handlers: Mapping[type[EventPayload], Handler]) -> BatchHandle
             if imports:
                 applied |= await book_imports(session, consumer, list(run))
                 continue
-            for envelope, trace_context in run:
-                with handling(envelope, trace_context):
-                    if await inbox.claim(session, consumer, envelope.event_id):
-                        await one_by_one(session, envelope)
-                        applied.add(envelope.event_id)
+            applied |= await apply_each(session, consumer, one_by_one, list(run))
         return applied
 
     return handle_batch
