@@ -1,7 +1,8 @@
-"""Real infrastructure for the integration and e2e tiers: RabbitMQ and PostgreSQL.
+"""Real infrastructure for the integration, e2e and browser tiers: RabbitMQ and PostgreSQL,
+and the whole system as real processes on them, driven through the gateway.
 
 Each test run gets a fresh RabbitMQ virtual host (on a local broker) and fresh databases,
-so runs never see each other's messages or rows.
+so runs never see each other's messages or rows. The e2e and browser tiers share one stack.
 """
 
 import os
@@ -9,12 +10,14 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import pytest_asyncio
 
 from kasa_localstack import infra
+from kasa_localstack.stack import PROCESSES, SERVICES, Stack, StackConfig
+from kasa_localstack.testing import KasaClient, TcpProxy, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,3 +47,70 @@ async def fresh_database(real_infra: Infra) -> AsyncIterator[str]:
     await infra.create_databases(real_infra.pg_admin_url, [name])
     yield infra.database_url(real_infra.pg_admin_url, name)
     await infra.drop_databases(real_infra.pg_admin_url, [name])
+
+
+class E2E:
+    def __init__(self, stack: Stack, proxy: TcpProxy, amqp_url: str, database_urls: dict[str, str]):
+        self.stack = stack
+        self.proxy = proxy
+        self.amqp_url = amqp_url
+        self.database_urls = database_urls
+
+    @property
+    def gateway(self) -> str:
+        return self.stack.config.url("gateway")
+
+    def url(self, service: str) -> str:
+        return self.stack.config.url(service)
+
+    async def user(self) -> KasaClient:
+        client = KasaClient(self.gateway)
+        await client.register_and_login(f"user-{uuid.uuid4().hex[:10]}@example.com")
+        return client
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def system(real_infra) -> AsyncIterator[E2E]:
+    names = {name: f"kasa_e2e_{real_infra.run_id}_{name}" for name in SERVICES}
+    await infra.create_databases(real_infra.pg_admin_url, list(names.values()))
+    database_urls = {s: infra.database_url(real_infra.pg_admin_url, db) for s, db in names.items()}
+
+    # Integrations reaches the broker through a proxy the tests can cut.
+    broker = urlsplit(real_infra.amqp_url)
+    proxy = TcpProxy(broker.hostname or "127.0.0.1", broker.port or 5672)
+    await proxy.start()
+    credentials = f"{broker.username}:{broker.password}@" if broker.username else ""
+    proxied = urlunsplit(broker._replace(netloc=f"{credentials}127.0.0.1:{proxy.port}"))
+
+    data_dir = ROOT / ".data" / f"e2e-{real_infra.run_id}"
+    config = StackConfig(
+        amqp_url=real_infra.amqp_url,
+        database_urls=database_urls,
+        data_dir=data_dir,
+        ports={name: free_port() for name in PROCESSES},
+        env="test",
+        extra_env={
+            "CONSUMER_MAX_ATTEMPTS": "3",
+            "CONSUMER_RETRY_DELAY_MS": "200",
+            "OUTBOX_POLL_SECONDS": "0.2",
+            "LOG_FORMAT": "json",
+        },
+        service_env_overrides={
+            "integrations": {"AMQP_URL": proxied},
+            # Every test signs up and polls from one address; the per-address and per-user
+            # limits are exercised by the gateway's own tests, not tripped by the others.
+            "gateway": {
+                "API_RATE_PER_MINUTE": "1000000",
+                "LOGIN_RATE_PER_ADDRESS_PER_MINUTE": "100000",
+                "REGISTER_RATE_PER_ADDRESS_PER_MINUTE": "100000",
+            },
+        },
+    )
+    stack = Stack(config, log_dir=data_dir / "logs")
+    try:
+        await stack.start()
+        yield E2E(stack, proxy, real_infra.amqp_url, database_urls)
+    finally:
+        stack.stop()
+        await proxy.cut()
+        await infra.drop_databases(real_infra.pg_admin_url, list(names.values()))

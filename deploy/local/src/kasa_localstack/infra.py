@@ -222,3 +222,13 @@ def database_url(admin_url: str, name: str) -> str:
 def delete_vhost(vhost: str) -> None:
     if shutil.which("rabbitmqctl"):
         _run("rabbitmqctl", "-q", "delete_vhost", vhost, check=False)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def ensure_chromium() -> str:
+    """Debian's Chromium for the browser tests (browsers cannot be downloaded, only packaged)."""
+    if not os.path.exists(CHROMIUM):
+        _apt_install("chromium")
+    return CHROMIUM

@@ -1,4 +1,4 @@
-"""The five services as local processes: their environment, start, readiness and stop."""
+"""The services and the web application as local processes: environment, start, readiness, stop."""
 
 import asyncio
 import os
@@ -13,14 +13,18 @@ from typing import IO
 import httpx
 
 SERVICES = ("integrations", "ledger", "invoicing", "audit", "gateway")
+"""The services that own a database."""
+PROCESSES = (*SERVICES, "web")
+"""Every process of the system: the services and the web application, which owns no data."""
 DEFAULT_PORTS = {
     "gateway": 8000,
     "integrations": 8101,
     "ledger": 8102,
     "invoicing": 8103,
     "audit": 8104,
+    "web": 8105,
 }
-COLORS = {"gateway": 36, "integrations": 35, "ledger": 32, "invoicing": 33, "audit": 34}
+COLORS = {"gateway": 36, "integrations": 35, "ledger": 32, "invoicing": 33, "audit": 34, "web": 31}
 
 
 @dataclass
@@ -40,7 +44,6 @@ class StackConfig:
         env = {
             **os.environ,
             "KASA_ENV": self.env,
-            "DATABASE_URL": self.database_urls[service],
             "AMQP_URL": self.amqp_url,
             "HOST": "127.0.0.1",
             "PORT": str(self.ports[service]),
@@ -48,11 +51,15 @@ class StackConfig:
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }
+        if service in self.database_urls:
+            env["DATABASE_URL"] = self.database_urls[service]
         if service == "gateway":
             env |= {
                 "JWT_SIGNING_KEY_FILE": str(self.data_dir / "gateway" / "signing-key.pem"),
-                **{f"{name.upper()}_URL": self.url(name) for name in SERVICES if name != "gateway"},
+                **{f"{n.upper()}_URL": self.url(n) for n in PROCESSES if n != "gateway"},
             }
+        if service == "web":
+            env["GATEWAY_URL"] = self.url("gateway")
         env |= self.service_env_overrides.get(service, {})
         return env
 
@@ -141,11 +148,11 @@ class ServiceProcess:
 
 
 class Stack:
-    """All five services, started together and stopped together."""
+    """Every process of the system, started together and stopped together."""
 
     def __init__(self, config: StackConfig, log_dir: Path | None = None) -> None:
         self.config = config
-        self.services = {name: ServiceProcess(name, config, log_dir) for name in SERVICES}
+        self.services = {name: ServiceProcess(name, config, log_dir) for name in PROCESSES}
 
     async def start(self, timeout: float = 90) -> None:
         for service in self.services.values():

@@ -53,7 +53,8 @@ def build() -> ServiceSpec:
         metadata=metadata,
         migrations=Path(__file__).parent / "db" / "migrations",
         # Proxied resources first (they match only names the services own, and most requests
-        # are proxied), then the gateway's own routes, then the 404 for any other name.
+        # are proxied), then the gateway's own routes, then the 404 for any other API name,
+        # and last the web application's pages for every other path.
         routers=[
             proxy.router,
             auth.router,
@@ -64,6 +65,7 @@ def build() -> ServiceSpec:
             openapi.router,
             ws.router,
             proxy.unknown_resources,
+            proxy.pages,
         ],
         background=[upstream_clients],
         configure_app=configure,

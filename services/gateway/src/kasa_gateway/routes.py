@@ -25,6 +25,8 @@ RESOURCE_OWNERS: dict[str, str] = {
 """``/api/v1/<resource>/…`` → owning service. ``/portal/…`` belongs to invoicing."""
 
 PORTAL_OWNER = "invoicing"
+PAGES_OWNER = "web"
+"""Every other path is a page of the web application."""
 
 
 def upstream_urls(settings: GatewaySettings) -> dict[str, str]:
@@ -33,4 +35,5 @@ def upstream_urls(settings: GatewaySettings) -> dict[str, str]:
         "ledger": settings.ledger_url,
         "invoicing": settings.invoicing_url,
         "audit": settings.audit_url,
+        "web": settings.web_url,
     }

@@ -30,6 +30,11 @@ class GatewaySettings(ServiceSettings):
     ledger_url: str = Field(default="http://127.0.0.1:8102", validation_alias="LEDGER_URL")
     invoicing_url: str = Field(default="http://127.0.0.1:8103", validation_alias="INVOICING_URL")
     audit_url: str = Field(default="http://127.0.0.1:8104", validation_alias="AUDIT_URL")
+    web_url: str = Field(
+        default="http://127.0.0.1:8105",
+        validation_alias="WEB_URL",
+        description="The web application, which serves every path that is not the API's",
+    )
     upstream_client: Literal["aiohttp", "httpx"] = Field(
         default="aiohttp", validation_alias="UPSTREAM_CLIENT"
     )

@@ -22,7 +22,7 @@ from starlette.background import BackgroundTask
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response, StreamingResponse
 
-from kasa_gateway.routes import PORTAL_OWNER, RESOURCE_OWNERS
+from kasa_gateway.routes import PAGES_OWNER, PORTAL_OWNER, RESOURCE_OWNERS
 from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.problems import ProblemError
 from kasa_servicekit.tracing import inject_headers
@@ -50,7 +50,10 @@ router = APIRouter(include_in_schema=False)
 """Proxied resources and the portal: include before the gateway's own routes."""
 
 unknown_resources = APIRouter(include_in_schema=False)
-"""A problem document for any other ``/api/v1`` name: include after every other route."""
+"""A problem document for any other ``/api/v1`` name: include after the API's routes."""
+
+pages = APIRouter(include_in_schema=False)
+"""Every other path goes to the web application: include last of all."""
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 HOP_BY_HOP = {
@@ -272,6 +275,30 @@ async def unknown(resource: str) -> Response:
 @router.api_route("/portal/{rest:path}", methods=["GET", "POST"])
 async def portal(request: Request) -> Response:
     return await forward(request, PORTAL_OWNER)
+
+
+UNAVAILABLE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Kasa is not answering</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem">
+<h1>Kasa is not answering right now</h1><p>The web application is unavailable or slow. Nothing
+you saved is lost.</p><p><a href="">Try again</a></p></body></html>"""
+
+
+@pages.api_route("/{rest:path}", methods=["GET", "HEAD", "POST"])
+async def page(request: Request) -> Response:
+    try:
+        return await forward(request, PAGES_OWNER)
+    except ProblemError as problem:
+        if problem.status not in (503, 504):
+            raise
+        # A person is looking at this, not a program: a page with a way to retry.
+        return Response(
+            UNAVAILABLE_PAGE,
+            status_code=problem.status,
+            media_type="text/html",
+            headers={"retry-after": "5"},
+        )
 
 
 async def keep_until_shutdown(app: FastAPI) -> None:

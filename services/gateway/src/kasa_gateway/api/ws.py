@@ -1,8 +1,10 @@
 """``GET /api/v1/ws``: a WebSocket that pushes the caller's workspace's events.
 
-Authenticate with ``?token=<access token>`` or with a first message
-``{"type": "auth", "token": "..."}``; add ``after=<event id>`` (query or that message) to
-resume after the last event received. Messages: ``{"type": "ready", "workspace_id"}``, then
+Authenticate with ``?token=<access token>``, with a first message
+``{"type": "auth", "token": "..."}``, or, from Kasa's own pages, with the browser's session
+cookie (the ``Origin`` must then be this site's); add ``after=<event id>`` (query or that
+message) to resume after the last event received.
+Messages: ``{"type": "ready", "workspace_id"}``, then
 ``{"type": "event", "event_id", "event_type", "workspace_id", "occurred_at", "correlation_id",
 "payload"}``;
 ``{"type": "resync"}`` says events may have been missed and the client should reload.
@@ -13,11 +15,14 @@ import asyncio
 import contextlib
 import json
 import time
+from urllib.parse import urlsplit
 
 import jwt
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from kasa_gateway.guards.cookie_sessions import SESSION_COOKIE
 from kasa_gateway.realtime import Hub
+from kasa_gateway.sessions import access_token, load_web_session
 from kasa_servicekit.auth import JwksVerifier, Principal
 from kasa_servicekit.problems import ProblemError
 
@@ -27,9 +32,40 @@ AUTH_TIMEOUT_SECONDS = 10
 UNAUTHORIZED = 4401
 
 
+def _same_origin(websocket: WebSocket) -> bool:
+    """A cookie rides along with any site's socket; only our own pages may use it."""
+    origin = websocket.headers.get("origin")
+    host = websocket.headers.get("host")
+    return bool(origin and host) and urlsplit(origin).netloc == host
+
+
+async def _cookie_token(websocket: WebSocket) -> str | None:
+    cookie = websocket.cookies.get(SESSION_COOKIE)
+    if not cookie or not _same_origin(websocket):
+        return None
+    state = websocket.app.state
+    session = await load_web_session(state.runtime.db, cookie)
+    if session is None:
+        return None
+    token, _ = access_token(
+        state.runtime.settings,
+        state.keys,
+        user_id=session.user_id,
+        name=session.name,
+        workspace_id=session.workspace_id,
+        role=session.role,
+        session_id=session.id,
+    )
+    return token
+
+
 async def _authenticate(websocket: WebSocket) -> tuple[Principal, float, str | None] | None:
     token = websocket.query_params.get("token")
     after = websocket.query_params.get("after")
+    if not token and SESSION_COOKIE in websocket.cookies:
+        token = await _cookie_token(websocket)
+        if token is None:
+            return None
     if not token:
         try:
             first = json.loads(

@@ -1,10 +1,13 @@
 """Browser sessions: a valid session cookie becomes a short-lived bearer token.
 
-Requests that change something (any method but GET, HEAD, OPTIONS) must prove they come from
-our own pages: the ``X-CSRF-Token`` header, or a ``csrf_token`` field in a form post, must
-carry the session's CSRF token. A cross-site form can send the cookie but cannot read it.
+This holds for the API and for the web application's pages alike, so the web calls the API
+with the same token. Requests that change something (any method but GET, HEAD, OPTIONS) must
+prove they come from our own pages: the ``X-CSRF-Token`` header, or a ``csrf_token`` field in
+a form post, must carry the session's CSRF token (in a multipart form it must be the first
+field). A cross-site form can send the cookie but cannot read it.
 """
 
+import re
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -26,6 +29,8 @@ SIGN_IN_PATHS = {
     "/api/v1/auth/refresh",
 }
 MAX_FORM_BYTES = 64 * 1024
+# Paths a cookie never speaks for: the public portal, probes, the operator's and the keys.
+NOT_SESSION_PATHS = ("/portal/", "/health/", "/metrics", "/ops/", "/.well-known/", "/static/")
 
 
 def read_cookie(scope: Scope, name: str) -> str | None:
@@ -48,7 +53,7 @@ class CookieSessions:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] != "http"
-            or not scope["path"].startswith("/api/")
+            or scope["path"].startswith(NOT_SESSION_PATHS)
             or header(scope, b"authorization")
             or (scope["path"] in SIGN_IN_PATHS and scope["method"] == "POST")
         ):
@@ -62,10 +67,11 @@ class CookieSessions:
             return
         if scope["method"] not in SAFE_METHODS:
             presented = header(scope, b"x-csrf-token")
-            if presented is None and (header(scope, b"content-type") or "").startswith(
-                "application/x-www-form-urlencoded"
-            ):
+            content_type = header(scope, b"content-type") or ""
+            if presented is None and content_type.startswith("application/x-www-form-urlencoded"):
                 presented, receive = await _csrf_from_form(receive)
+            elif presented is None and content_type.startswith("multipart/form-data"):
+                presented, receive = await _csrf_from_multipart(receive, content_type)
             if not csrf_matches(cookie, presented):
                 await send_problem(
                     send, 403, "Forbidden", "missing or wrong CSRF token", scope["path"]
@@ -84,27 +90,55 @@ class CookieSessions:
         await self.app({**scope, "headers": headers}, receive, send)
 
 
-async def _csrf_from_form(receive: Receive) -> tuple[str | None, Receive]:
-    """Read a (small) form body for its ``csrf_token`` and hand the same body on."""
+async def _read_ahead(
+    receive: Receive, enough: Callable[[bytes], bool]
+) -> tuple[bytes, bool, Receive]:
+    """Read the body until ``enough`` of it is seen (at most 64 KiB); replay it afterwards."""
     chunks: list[bytes] = []
     size = 0
-    while True:
+    more = True
+    while more:
         message = await receive()
         if message["type"] != "http.request":
             break
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
-        if size > MAX_FORM_BYTES or not message.get("more_body", False):
+        more = message.get("more_body", False)
+        if size > MAX_FORM_BYTES or enough(b"".join(chunks)):
             break
     body = b"".join(chunks)
-    values = parse_qs(body.decode("utf-8", "replace")).get("csrf_token", [])
     replayed = False
 
     async def replay() -> Message:
         nonlocal replayed
         if not replayed:
             replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": more}
         return await receive()
 
+    return body, more, replay
+
+
+async def _csrf_from_form(receive: Receive) -> tuple[str | None, Receive]:
+    """Read a (small) form body for its ``csrf_token`` and hand the same body on."""
+    body, _, replay = await _read_ahead(receive, lambda _body: False)
+    values = parse_qs(body.decode("utf-8", "replace")).get("csrf_token", [])
     return (values[0] if values else None), replay
+
+
+_FIRST_PART = re.compile(
+    rb'\A--(?P<boundary>[^\r\n]+)\r\nContent-Disposition: form-data; name="csrf_token"\r\n'
+    rb"(?:[^\r\n]+\r\n)*\r\n(?P<value>[^\r\n]*)\r\n--",
+    re.IGNORECASE,
+)
+
+
+async def _csrf_from_multipart(receive: Receive, content_type: str) -> tuple[str | None, Receive]:
+    """The ``csrf_token`` of a multipart form, which must be its first field: an upload is
+    checked before its file is read, and streams on untouched."""
+    boundary = content_type.partition("boundary=")[2].strip().strip('"').encode("latin-1")
+    head, _, replay = await _read_ahead(receive, lambda body: body.count(b"\r\n--") >= 1)
+    found = _FIRST_PART.match(head)
+    if not found or found.group("boundary") != boundary:
+        return None, replay
+    return found.group("value").decode("latin-1"), replay

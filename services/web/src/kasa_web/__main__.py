@@ -1,0 +1,3 @@
+from kasa_web.main import main
+
+main()

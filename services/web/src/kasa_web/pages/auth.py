@@ -1,0 +1,121 @@
+"""Sign up, sign in and sign out: forms over the gateway's cookie-session API."""
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from kasa_web.api_client import ApiProblem
+from kasa_web.errors import redirect
+from kasa_web.forms import Form, problem_text
+from kasa_web.pages.common import ApiDep, safe_next
+from kasa_web.rendering import gettext as _
+from kasa_web.rendering import render
+from kasa_web.viewer import MaybeSignedIn, SignedIn
+
+router = APIRouter(include_in_schema=False)
+
+
+def _with_session_cookies(response: Response, api_answer_cookies: list[str]) -> Response:
+    for cookie in api_answer_cookies:
+        response.headers.append("set-cookie", cookie)
+    return response
+
+
+def _refusal(problem: ApiProblem) -> str:
+    if problem.status == 401:
+        # The same words whether or not the account exists.
+        return _("Wrong email or password.")
+    if problem.status == 429:
+        seconds = problem.retry_after
+        if seconds and seconds >= 60:
+            minutes = (seconds + 59) // 60
+            return _(
+                "Too many sign-in attempts. Try again in %(minutes)s minutes.", minutes=minutes
+            )
+        if seconds:
+            return _(
+                "Too many sign-in attempts. Try again in %(seconds)s seconds.", seconds=seconds
+            )
+    return problem_text(problem)
+
+
+async def _open_session(api: ApiDep, request: Request, email: str, password: str) -> list[str]:
+    address = request.headers.get("x-forwarded-for", "")
+    answer = await api.send(
+        "POST",
+        "/api/v1/auth/session",
+        None,
+        json={"email": email, "password": password},
+        headers={"x-forwarded-for": address} if address else None,
+    )
+    return answer.headers.get_list("set-cookie")
+
+
+@router.get("/sign-in")
+async def sign_in_page(
+    request: Request, viewer: MaybeSignedIn, next: str | None = None
+) -> Response:
+    if viewer:
+        return redirect(request, safe_next(next))
+    return render(request, "auth/sign_in.html", {"form": Form(), "next": safe_next(next)})
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request, api: ApiDep, _viewer: MaybeSignedIn) -> Response:
+    data = await request.form()
+    form = Form.of(data)
+    target = safe_next(form.text("next"))
+    email, password = form.get("email").strip(), str(data.get("password") or "")
+    if not email:
+        form.error("email", _("Enter your email."))
+    if not password:
+        form.error("password", _("Enter your password."))
+    if form.valid:
+        try:
+            cookies = await _open_session(api, request, email, password)
+        except ApiProblem as problem:
+            form.error("", _refusal(problem))
+        else:
+            return _with_session_cookies(redirect(request, target), cookies)
+    return render(request, "auth/sign_in.html", {"form": form, "next": target}, status_code=400)
+
+
+@router.get("/sign-up")
+async def sign_up_page(request: Request, viewer: MaybeSignedIn) -> Response:
+    if viewer:
+        return redirect(request, "/")
+    return render(request, "auth/sign_up.html", {"form": Form()})
+
+
+@router.post("/sign-up")
+async def sign_up(request: Request, api: ApiDep, _viewer: MaybeSignedIn) -> Response:
+    data = await request.form()
+    form = Form.of(data)
+    password = str(data.get("password") or "")
+    body = {
+        "name": form.get("name").strip(),
+        "email": form.get("email").strip(),
+        "password": password,
+        "workspace_name": form.get("workspace_name").strip() or form.get("name").strip(),
+    }
+    if password != str(data.get("password_again") or ""):
+        form.error("password_again", _("The passwords do not match."))
+    if form.valid:
+        try:
+            await api.send("POST", "/api/v1/auth/register", None, json=body)
+            cookies = await _open_session(api, request, body["email"], password)
+        except ApiProblem as problem:
+            if problem.status == 409:
+                form.error("email", _("This email cannot be used for a new account."))
+            else:
+                form.refused(problem)
+        else:
+            return _with_session_cookies(redirect(request, "/?welcome=1"), cookies)
+    return render(request, "auth/sign_up.html", {"form": form}, status_code=400)
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, api: ApiDep, viewer: SignedIn) -> Response:
+    answer = await api.send("DELETE", "/api/v1/auth/session", viewer.token)
+    return _with_session_cookies(
+        redirect(request, "/sign-in"), answer.headers.get_list("set-cookie")
+    )

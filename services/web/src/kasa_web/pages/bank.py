@@ -1,0 +1,5 @@
+"""Bank plugins: enabling, configuring, uploading statements, syncing, sync history."""
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

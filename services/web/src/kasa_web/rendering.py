@@ -1,0 +1,93 @@
+"""Pages and their fragments: Jinja2 templates with Babel's gettext and formatting.
+
+A page renders whole for a normal request; for an htmx request that names a fragment
+(a block of the same template) only that block is rendered, so one template serves both.
+"""
+
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from jinja2_fragments.fastapi import Jinja2Blocks
+from starlette.responses import Response
+
+from kasa_web import i18n
+from kasa_web.settings import PACKAGE
+from kasa_web.viewer import THEME_COOKIE, THEMES
+
+_locale = i18n.current_locale
+
+env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(PACKAGE / "templates"),
+    autoescape=True,
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates = Jinja2Blocks(env=env)
+
+
+def _gettext(message: str, **variables: Any) -> str:
+    text = i18n.translations(_locale.get()).gettext(message)
+    return text % variables if variables else text
+
+
+def _ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+    text = i18n.translations(_locale.get()).ngettext(singular, plural, n)
+    return text % {"num": n, **variables}
+
+
+env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+env.filters["money"] = lambda value, currency=None: i18n.money(value, currency, _locale.get())
+env.filters["number"] = lambda value, digits=None: i18n.number(value, _locale.get(), digits)
+env.filters["day"] = lambda value, style="medium": i18n.day(value, _locale.get(), style)
+env.filters["moment"] = lambda value: i18n.moment(value, _locale.get())
+env.filters["duration"] = i18n.duration
+env.globals["month_name"] = lambda month, width="abbreviated": i18n.month_name(
+    month, _locale.get(), width
+)
+env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
+
+
+def gettext(message: str, **variables: Any) -> str:
+    """Translate in Python code (flash messages, problem texts) for the current page."""
+    return _gettext(message, **variables)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Render ``template`` (or only ``block`` of it, for an htmx request) in the page's locale."""
+    locale = getattr(request.state, "locale", None) or _locale.get()
+    _locale.set(locale)
+    theme = request.cookies.get(THEME_COOKIE)
+    values = {
+        "request": request,
+        "viewer": getattr(request.state, "viewer", None),
+        "locale": locale,
+        "theme": theme if theme in THEMES else None,
+        "flash": request.query_params.get("done"),
+        **(context or {}),
+    }
+    use_block = block if block and is_htmx(request) else None
+    response: Response
+    if use_block:
+        response = templates.TemplateResponse(
+            request, template, values, block_name=use_block, status_code=status_code
+        )
+    else:
+        response = templates.TemplateResponse(request, template, values, status_code=status_code)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    response.headers["content-language"] = locale
+    return response

@@ -1,0 +1,111 @@
+"""The web application in Debian's Chromium, through Playwright, against the real stack.
+
+Browsers cannot be downloaded here, so Playwright launches the system's ``/usr/bin/chromium``
+(installed from the system's packages when missing). Every test signs up a new person, so
+tests share the stack but never each other's data.
+"""
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Page, expect
+
+from kasa_localstack.infra import ensure_chromium
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / ".data" / "screens"
+DOCS_SCREENS = ROOT / "docs" / "screens"
+PASSWORD = "a-long-browser-password"
+# Without these, Chromium keeps trying to reach Google's services from a closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": ensure_chromium(),
+        "args": CHROMIUM_ARGS,
+        "headless": True,
+    }
+
+
+@pytest.fixture(scope="session")
+def base_url(system) -> str:
+    return system.gateway
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any], base_url: str) -> dict[str, Any]:
+    return {
+        **browser_context_args,
+        "base_url": base_url,
+        "locale": "en-GB",
+        "timezone_id": "Europe/Prague",
+        "viewport": {"width": 1280, "height": 900},
+    }
+
+
+class Web:
+    """What browser tests share: signing up, checking accessibility, taking screenshots."""
+
+    password = PASSWORD
+
+    @staticmethod
+    def new_email() -> str:
+        return f"web-{uuid.uuid4().hex[:10]}@example.com"
+
+    async def sign_up(
+        self, page: Page, name: str = "Jana Nováková", workspace: str = "Studio Nováková"
+    ) -> str:
+        """Create an account through the sign-up form, by keyboard; returns its email."""
+        email = self.new_email()
+        await page.goto("/sign-up")
+        await page.locator("#f-name").fill(name)
+        await page.locator("#f-email").fill(email)
+        await page.locator("#f-workspace_name").fill(workspace)
+        await page.locator("#f-password").fill(PASSWORD)
+        await page.locator("#f-password_again").fill(PASSWORD)
+        await page.locator("#f-password_again").press("Enter")
+        await expect(page.locator("body[data-signed-in]")).to_have_count(1)
+        return email
+
+    @staticmethod
+    async def assert_accessible(page: Page) -> None:
+        """axe-core finds no serious or critical violation on the page as it is now."""
+        results = await Axe().run(page)
+        bad = [
+            v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
+        ]
+        summary = "\n".join(
+            f"{v['impact']}: {v['id']}: {v['help']} at "
+            + ", ".join(str(node["target"]) for node in v["nodes"][:5])
+            for v in bad
+        )
+        assert not bad, f"{page.url}\n{summary}"
+
+    @staticmethod
+    async def shot(page: Page, name: str) -> Path:
+        """A full-page screenshot to look at; ``make screens`` writes them into docs/screens."""
+        folder = DOCS_SCREENS if os.environ.get("KASA_SCREENS") == "1" else SHOTS
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
+        await page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture(scope="session")
+def web() -> Web:
+    return Web()
