@@ -223,6 +223,14 @@ async def identity_writes(w: Writes, gateway: str) -> tuple[KasaClient, KasaClie
     w.expect(
         owner, "identity.user.password_changed", "user", owner.user["user_id"], changed={"password"}
     )
+    await w.write(owner, "PATCH /api/v1/me", json={"name": "Owner Renamed", "locale": "cs"})
+    w.expect(
+        owner,
+        "identity.user.profile_changed",
+        "user",
+        owner.user["user_id"],
+        changed={"name", "locale"},
+    )
 
     invitation = await w.write(
         owner,
@@ -264,6 +272,24 @@ async def identity_writes(w: Writes, gateway: str) -> tuple[KasaClient, KasaClie
         actor=owner,
         operation="POST /api/v1/workspaces",
     )
+
+    # A browser session moved to the other workspace.
+    browser = KasaClient(gateway)
+    browser.user = owner.user
+    web = await w.write(
+        browser, "POST /api/v1/auth/session", json={"email": email, "password": NEW_PASSWORD}
+    )
+    w.expect(owner, "identity.user.logged_in", "user", owner.user["user_id"])
+    cookies = "; ".join(f"{name}={value}" for name, value in browser.http.cookies.items())
+    browser.http.cookies.clear()
+    await w.write(
+        browser,
+        "PUT /api/v1/auth/session/workspace",
+        headers={"Cookie": cookies, "X-CSRF-Token": web["csrf_token"]},
+        json={"workspace_id": workspace["id"]},
+    )
+    w.expect(side, "identity.user.logged_in", "user", owner.user["user_id"], actor=owner)
+    await browser.close()
     return owner, guest, side
 
 

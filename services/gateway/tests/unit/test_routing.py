@@ -219,5 +219,5 @@ def test_readiness_reports_each_upstream(client):
     body = response.json()
     assert body["upstreams"]["ledger"] == "ok"
     assert body["upstreams"]["integrations"].startswith("unreachable")
-    assert set(body["upstreams"]) == {"integrations", "ledger", "invoicing", "audit"}
+    assert set(body["upstreams"]) == {"integrations", "ledger", "invoicing", "audit", "web"}
     assert body["checks"]["database"] == "ok"

@@ -13,34 +13,41 @@ from starlette.datastructures import FormData
 from kasa_web.api_client import ApiProblem
 from kasa_web.rendering import gettext as _
 
+
+
+def N_(message: str) -> str:
+    """Marks a message for translation where it is defined; it is translated where shown."""
+    return message
+
+
 # pydantic's error types, worded for a person; anything else falls back to a general message.
 _MESSAGES = {
-    "missing": "This field is required.",
-    "string_too_short": "This is too short.",
-    "string_too_long": "This is too long.",
-    "value_error": "This value is not valid.",
-    "string_pattern_mismatch": "This value is not in the expected format.",
-    "decimal_parsing": "Enter a number.",
-    "decimal_type": "Enter a number.",
-    "decimal_max_digits": "This number has too many digits.",
-    "decimal_max_places": "This number has too many decimal places.",
-    "greater_than": "This number is too small.",
-    "greater_than_equal": "This number is too small.",
-    "less_than": "This number is too large.",
-    "less_than_equal": "This number is too large.",
-    "int_parsing": "Enter a whole number.",
-    "date_from_datetime_parsing": "Enter a date.",
-    "date_parsing": "Enter a date.",
-    "datetime_parsing": "Enter a date and time.",
-    "uuid_parsing": "Choose a value from the list.",
-    "enum": "Choose a value from the list.",
-    "literal_error": "Choose a value from the list.",
-    "url_parsing": "Enter a valid URL.",
-    "url_scheme": "Enter a valid URL.",
-    "iban": "This IBAN is not valid.",
-    "extra_forbidden": "This field is not expected.",
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This is too short."),
+    "string_too_long": N_("This is too long."),
+    "value_error": N_("This value is not valid."),
+    "string_pattern_mismatch": N_("This value is not in the expected format."),
+    "decimal_parsing": N_("Enter a number."),
+    "decimal_type": N_("Enter a number."),
+    "decimal_max_digits": N_("This number has too many digits."),
+    "decimal_max_places": N_("This number has too many decimal places."),
+    "greater_than": N_("This number is too small."),
+    "greater_than_equal": N_("This number is too small."),
+    "less_than": N_("This number is too large."),
+    "less_than_equal": N_("This number is too large."),
+    "int_parsing": N_("Enter a whole number."),
+    "date_from_datetime_parsing": N_("Enter a date."),
+    "date_parsing": N_("Enter a date."),
+    "datetime_parsing": N_("Enter a date and time."),
+    "uuid_parsing": N_("Choose a value from the list."),
+    "enum": N_("Choose a value from the list."),
+    "literal_error": N_("Choose a value from the list."),
+    "url_parsing": N_("Enter a valid URL."),
+    "url_scheme": N_("Enter a valid URL."),
+    "iban": N_("This IBAN is not valid."),
+    "extra_forbidden": N_("This field is not expected."),
 }
-_GENERAL = "This value is not valid."
+_GENERAL = N_("This value is not valid.")
 
 
 @dataclass

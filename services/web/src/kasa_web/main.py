@@ -31,6 +31,7 @@ from kasa_web.pages import (
 )
 from kasa_web.security_headers import PageSecurityHeaders
 from kasa_web.settings import PACKAGE, WebSettings
+from kasa_web.viewer import Profiles
 
 ROUTERS = [
     health.router,
@@ -67,6 +68,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.api = api
+    app.state.profiles = Profiles()
     app.state.verifier = JwksVerifier(settings.jwks_url, settings.jwt_issuer, settings.jwt_audience)
     vendor = settings.vendor_dir
     app.mount("/static/vendor/htmx", StaticFiles(directory=vendor / "htmx.org" / "dist"))

@@ -49,6 +49,20 @@ env.globals["month_name"] = lambda month, width="abbreviated": i18n.month_name(
 env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
 
 
+def role_label(role: str) -> str:
+    """A member's role as the page's language names it."""
+    names = {
+        "owner": _gettext("owner"),
+        "admin": _gettext("admin"),
+        "member": _gettext("member"),
+        "viewer": _gettext("viewer"),
+    }
+    return names.get(role, role)
+
+
+env.globals["role_label"] = role_label
+
+
 def gettext(message: str, **variables: Any) -> str:
     """Translate in Python code (flash messages, problem texts) for the current page."""
     return _gettext(message, **variables)

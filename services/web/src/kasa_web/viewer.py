@@ -4,8 +4,9 @@ The gateway checks the cookie (and the CSRF token of every change) before a requ
 the web; the web verifies the token itself, like every service, and calls the API with it.
 """
 
-from dataclasses import dataclass
-from typing import Annotated
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 from uuid import UUID
 
 import jwt
@@ -25,12 +26,53 @@ class SignInRequired(Exception):
     """No valid session: the page asks the person to sign in, then brings them back."""
 
 
+class Profiles:
+    """``/api/v1/me`` per session and workspace, remembered briefly: every page shows the
+    person's name and workspace and speaks their language, and asking each time would add a
+    round trip to every page."""
+
+    def __init__(self, seconds: float = 30, size: int = 10_000) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._known: dict[tuple[str, UUID], tuple[float, dict[str, Any]]] = {}
+
+    async def get(self, request: Request, token: str, principal: Principal) -> dict[str, Any]:
+        sid = str(jwt.decode(token, options={"verify_signature": False}).get("sid", ""))
+        key = (sid, principal.workspace_id)
+        now = time.monotonic()
+        known = self._known.get(key)
+        if known and known[0] > now:
+            return known[1]
+        me: dict[str, Any] = await request.app.state.api.json("GET", "/api/v1/me", token)
+        if len(self._known) >= self.size:
+            self._known = {k: v for k, v in self._known.items() if v[0] > now}
+            if len(self._known) >= self.size:
+                self._known.clear()
+        self._known[key] = (now + self.seconds, me)
+        return me
+
+    def forget(self, user_id: UUID) -> None:
+        """After a change of profile: every session of the person sees it on the next page."""
+        self._known = {
+            k: v for k, v in self._known.items() if v[1].get("id") != str(user_id)
+        }
+
+
 @dataclass(frozen=True)
 class Viewer:
     token: str
     principal: Principal
     csrf_token: str
     locale: str
+    me: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def workspace_name(self) -> str:
+        return str(self.me.get("workspace", {}).get("name", ""))
+
+    @property
+    def email(self) -> str:
+        return str(self.me.get("email", ""))
 
     @property
     def workspace_id(self) -> UUID:
@@ -54,9 +96,13 @@ def bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def page_locale(request: Request, claimed: str | None = None) -> str:
-    """The user's setting (token claim, then the language cookie), then ``Accept-Language``."""
-    preferred = claimed or request.cookies.get(LANGUAGE_COOKIE)
+def page_locale(request: Request, setting: str | None = None) -> str:
+    """The person's own setting, then ``Accept-Language``, then English.
+
+    Before sign-in the setting is not known; the language cookie (written at sign-in and
+    when the setting changes) stands in for it.
+    """
+    preferred = setting or request.cookies.get(LANGUAGE_COOKIE)
     locale = i18n.negotiate(preferred, request.headers.get("accept-language"))
     i18n.current_locale.set(locale)
     return locale
@@ -73,10 +119,11 @@ async def optional_viewer(request: Request) -> Viewer | None:
     except ProblemError:
         request.state.locale = page_locale(request)
         return None
-    claims = jwt.decode(token, options={"verify_signature": False})
-    locale = page_locale(request, claims.get("lng"))
+    profiles: Profiles = request.app.state.profiles
+    me = await profiles.get(request, token, principal)
+    locale = page_locale(request, me.get("locale"))
     request.state.locale = locale
-    viewer = Viewer(token, principal, request.cookies.get(CSRF_COOKIE, ""), locale)
+    viewer = Viewer(token, principal, request.cookies.get(CSRF_COOKIE, ""), locale, me)
     request.state.viewer = viewer
     return viewer
 

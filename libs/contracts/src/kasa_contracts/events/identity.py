@@ -76,6 +76,17 @@ class PasswordChanged(EventPayload):
     """Names ``password`` as redacted; the value never travels."""
 
 
+class ProfileChanged(EventPayload):
+    """A person changed their own profile: their name or the language Kasa speaks to them."""
+
+    event_type = "identity.user.profile_changed"
+    entity_type = "user"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+    changes: dict[str, FieldChange] = Field(default_factory=dict)
+
+
 class WorkspaceCreated(EventPayload):
     """A member created another workspace, becoming its owner."""
 
@@ -151,6 +162,7 @@ SPECS = [
     EventSpec(UserLoggedOut, "gateway", ("audit",)),
     EventSpec(UserLockedOut, "gateway", ("audit",)),
     EventSpec(PasswordChanged, "gateway", ("audit",)),
+    EventSpec(ProfileChanged, "gateway", ("audit",)),
     EventSpec(WorkspaceCreated, "gateway", ("audit",)),
     EventSpec(MemberInvited, "gateway", ("audit",)),
     EventSpec(InvitationRevoked, "gateway", ("audit",)),

@@ -1,5 +1,7 @@
-"""GET /api/v1/me: who the token belongs to and which workspace it acts in; password change."""
+"""GET /api/v1/me: who the token belongs to and which workspace it acts in; their profile
+(name, language) and password change."""
 
+from typing import Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response, status
@@ -7,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import update
 
 from kasa_contracts.changes import diff
-from kasa_contracts.events.identity import PasswordChanged
+from kasa_contracts.events.identity import PasswordChanged, ProfileChanged
 from kasa_gateway.api.auth import policy_problem
 from kasa_gateway.api.deps import LimitersDep, bearer_session_id, too_many
 from kasa_gateway.api.memberships import identity_event
@@ -29,15 +31,27 @@ class WorkspaceOut(BaseModel):
     role: str
 
 
+Locale = Literal["en", "cs"]
+
+
 class MeOut(BaseModel):
     id: UUID
     email: str
     name: str
+    locale: Locale | None
+    """The language Kasa speaks to this person; ``null``: whatever their browser prefers."""
     workspace: WorkspaceOut
 
 
-@router.get("", response_model=MeOut)
-async def me(principal: CurrentPrincipal, db: Db) -> MeOut:
+class ProfileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    locale: Locale | None = None
+    """``null`` clears the setting; leave the field out to keep it."""
+
+
+async def _me(db: Db, principal: CurrentPrincipal) -> MeOut:
     async with db.sessions() as session:
         user = await session.get(User, principal.user_id)
         workspace = await session.get(Workspace, principal.workspace_id)
@@ -47,8 +61,38 @@ async def me(principal: CurrentPrincipal, db: Db) -> MeOut:
         id=user.id,
         email=user.email,
         name=user.name,
+        locale=user.locale if user.locale in ("en", "cs") else None,
         workspace=WorkspaceOut(id=workspace.id, name=workspace.name, role=principal.role),
     )
+
+
+@router.get("", response_model=MeOut)
+async def me(principal: CurrentPrincipal, db: Db) -> MeOut:
+    return await _me(db, principal)
+
+
+@router.patch("", response_model=MeOut)
+async def update_profile(body: ProfileIn, principal: CurrentPrincipal, db: Db) -> MeOut:
+    """Change one's own name or language; only the fields sent change."""
+    wanted = body.model_dump(exclude_unset=True)
+    if wanted.get("name", "") is None:
+        raise ProblemError(
+            422,
+            "Unprocessable Content",
+            "The request is not valid",
+            errors=[{"loc": ["body", "name"], "msg": "a name is required", "type": "missing"}],
+        )
+    async with db.transaction() as session:
+        user = await session.get(User, principal.user_id)
+        if user is None:
+            raise ProblemError(401, "Unauthorized", "the account no longer exists")
+        before = {"name": user.name, "locale": user.locale}
+        after = {**before, **wanted}
+        if after != before:
+            await session.execute(update(User).where(User.id == user.id).values(**wanted))
+            event = ProfileChanged(user_id=user.id, changes=diff(before, after))
+            await add_events(session, [identity_event(event, principal)])
+    return await _me(db, principal)
 
 
 class PasswordChangeIn(BaseModel):

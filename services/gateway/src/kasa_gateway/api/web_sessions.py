@@ -1,14 +1,16 @@
-"""Cookie sessions for the web UI: sign in with a form or JSON, sign out."""
+"""Cookie sessions for the web UI: sign in with a form or JSON, switch workspace, sign out."""
 
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import update
 
 from kasa_gateway import login_throttle
-from kasa_gateway.api.auth import TokenIn, authenticate, logged_in, logged_out
+from kasa_gateway.api.auth import SwitchIn, TokenIn, authenticate, logged_in, logged_out
 from kasa_gateway.api.deps import ClientAddress, LimitersDep, Settings, bearer_session_id
+from kasa_gateway.db.tables import Membership, User, WebSession
 from kasa_gateway.guards.cookie_sessions import CSRF_COOKIE, SESSION_COOKIE
 from kasa_gateway.sessions import create_web_session, csrf_token_for, revoke_session
 from kasa_servicekit.auth import CurrentPrincipal
@@ -91,6 +93,41 @@ async def sign_in(
     # Readable by our own pages' scripts, which echo it in X-CSRF-Token.
     response.set_cookie(CSRF_COOKIE, csrf, httponly=False, **common)
     return WebSessionOut(csrf_token=csrf, expires_at=utcnow() + lifetime)
+
+
+@router.put(
+    "/workspace",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        404: {"description": "Not a member of that workspace"},
+        409: {"description": "Not a browser session"},
+    },
+)
+async def switch_workspace(
+    body: SwitchIn, request: Request, principal: CurrentPrincipal, db: Db
+) -> Response:
+    """Make the browser session act in another workspace the caller belongs to."""
+    sid = bearer_session_id(request)
+    async with db.transaction() as session:
+        user = await session.get(User, principal.user_id)
+        membership = await session.get(Membership, (principal.user_id, body.workspace_id))
+        if user is None or membership is None:
+            raise ProblemError(404, "Not Found", "workspace does not exist")
+        switched = await session.execute(
+            update(WebSession)
+            .where(
+                WebSession.id == sid,
+                WebSession.user_id == user.id,
+                WebSession.revoked_at.is_(None),
+            )
+            .values(workspace_id=membership.workspace_id)
+        )
+        if getattr(switched, "rowcount", 0) != 1:
+            raise ProblemError(
+                409, "Conflict", "only a browser session switches this way; use /auth/switch"
+            )
+        await add_events(session, [logged_in(user, membership, "switch")])
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)

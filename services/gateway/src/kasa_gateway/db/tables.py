@@ -22,6 +22,9 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True, comment="stored lower-case")
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(
+        String(8), comment="the language Kasa speaks to this person; none: the browser's"
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
