@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "compose.yaml"
 DOCKERFILE = ROOT / "deploy" / "docker" / "Dockerfile"
 KASA_SERVICES = ("gateway", "integrations", "ledger", "invoicing", "audit")
+WEB = "web"
+"""The web application: built and probed like a service, but it owns no database or queue."""
 INFRA = ("rabbitmq", "postgres")
 # Required by the deployment although the settings have local-run defaults.
 DEPLOYMENT_VARIABLES = {"AMQP_URL", "JWKS_URL", "KASA_ENV", "HOST", "PORT"}
@@ -126,7 +128,7 @@ def _network_names(service: dict[str, Any]) -> list[str]:
 
 
 def test_every_service_is_defined(services: dict[str, Any]) -> None:
-    assert set(services) == {*INFRA, *KASA_SERVICES}
+    assert set(services) == {*INFRA, *KASA_SERVICES, WEB}
 
 
 def test_every_service_has_a_healthcheck(services: dict[str, Any]) -> None:
@@ -155,7 +157,7 @@ def test_kasa_services_wait_for_a_healthy_broker_and_database(services: dict[str
 
 
 def test_kasa_services_are_built_from_the_shared_dockerfile(services: dict[str, Any]) -> None:
-    for name in KASA_SERVICES:
+    for name in (*KASA_SERVICES, WEB):
         build = services[name]["build"]
         assert (ROOT / build.get("context", ".") / build["dockerfile"]).resolve() == DOCKERFILE
         assert build["args"]["SERVICE"] == name
@@ -185,12 +187,18 @@ def test_every_kasa_service_sets_what_its_settings_require(services: dict[str, A
 def test_required_variables_are_read_from_the_settings() -> None:
     # Guards the introspection itself: the shared settings have exactly one required field.
     assert _required_variables(ServiceSettings) == {"DATABASE_URL"}
-    assert _upstream_variables() == {"INTEGRATIONS_URL", "LEDGER_URL", "INVOICING_URL", "AUDIT_URL"}
+    assert _upstream_variables() == {
+        "INTEGRATIONS_URL",
+        "LEDGER_URL",
+        "INVOICING_URL",
+        "AUDIT_URL",
+        "WEB_URL",
+    }
 
 
 def test_gateway_routes_to_every_service_by_its_compose_name(services: dict[str, Any]) -> None:
     env = _environment(services["gateway"])
-    for name in KASA_SERVICES:
+    for name in (*KASA_SERVICES, WEB):
         if name == "gateway":
             continue
         port = _environment(services[name])["PORT"]
@@ -199,7 +207,7 @@ def test_gateway_routes_to_every_service_by_its_compose_name(services: dict[str,
 
 def test_services_fetch_keys_from_the_gateway(services: dict[str, Any]) -> None:
     gateway_port = _environment(services["gateway"])["PORT"]
-    for name in KASA_SERVICES:
+    for name in (*KASA_SERVICES, WEB):
         jwks = _environment(services[name])["JWKS_URL"]
         assert jwks == f"http://gateway:{gateway_port}/.well-known/jwks.json", name
 
@@ -250,7 +258,7 @@ def test_broker_and_database_stay_on_the_internal_network(compose: dict[str, Any
     for name in (*INFRA, "ledger", "invoicing", "audit"):
         for network in _network_names(compose["services"][name]):
             assert (networks.get(network) or {}).get("internal") is True, f"{name} on {network}"
-    for name in KASA_SERVICES:
+    for name in (*KASA_SERVICES, WEB):
         assert "internal" in _network_names(compose["services"][name]), name
 
 
@@ -283,6 +291,17 @@ def test_integrations_refuses_production_without_credentials_keys(
     monkeypatch.setenv("CREDENTIALS_KEY_FILE", str(tmp_path / "missing"))
     with pytest.raises(ValueError, match="CREDENTIALS_KEYS"):
         settings_class()
+
+
+def test_the_web_calls_the_public_api_through_the_gateway(services: dict[str, Any]) -> None:
+    from kasa_web.settings import WebSettings
+
+    env = _environment(services[WEB])
+    gateway_port = _environment(services["gateway"])["PORT"]
+    assert env["GATEWAY_URL"] == f"http://gateway:{gateway_port}"
+    assert not any(name.endswith("DATABASE_URL") or name == "AMQP_URL" for name in env)
+    settings = WebSettings.model_validate(env)
+    assert settings.env == "production" and settings.port == int(env["PORT"])
 
 
 @pytest.mark.parametrize("name", KASA_SERVICES)
