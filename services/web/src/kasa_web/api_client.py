@@ -5,6 +5,9 @@ what a mobile client with the same token can do, and nothing more.
 """
 
 import logging
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -12,6 +15,31 @@ import httpx
 from kasa_servicekit.context import correlation_id_var
 
 log = logging.getLogger("kasa.web.api")
+
+
+@dataclass
+class ApiTiming:
+    """The API calls one page made: how many, and the wall time they took together."""
+
+    calls: int = 0
+    seconds: float = 0.0
+    _open: int = 0
+    _since: float = field(default=0.0)
+
+    def start(self) -> None:
+        if self._open == 0:
+            self._since = time.perf_counter()
+        self._open += 1
+        self.calls += 1
+
+    def stop(self) -> None:
+        self._open -= 1
+        if self._open == 0:
+            self.seconds += time.perf_counter() - self._since
+
+
+api_timing: ContextVar[ApiTiming | None] = ContextVar("kasa_web_api_timing", default=None)
+"""Set per request by the page timing middleware; concurrent calls count once in the time."""
 
 
 class ApiProblem(Exception):
@@ -68,6 +96,9 @@ class Api:
         if token:
             sent["authorization"] = f"Bearer {token}"
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        timing = api_timing.get()
+        if timing:
+            timing.start()
         try:
             response = await self.client.request(
                 method, path, params=clean, json=json, files=files, data=data, headers=sent
@@ -75,6 +106,9 @@ class Api:
         except httpx.HTTPError as exc:
             log.warning("API %s %s failed: %s", method, path, exc)
             raise ApiUnavailable(str(exc)) from exc
+        finally:
+            if timing:
+                timing.stop()
         if response.status_code >= 500:
             log.warning("API %s %s answered %s", method, path, response.status_code)
             raise ApiUnavailable(f"{response.status_code}")

@@ -14,7 +14,6 @@ from kasa_web.api_client import ApiProblem
 from kasa_web.rendering import gettext as _
 
 
-
 def N_(message: str) -> str:
     """Marks a message for translation where it is defined; it is translated where shown."""
     return message

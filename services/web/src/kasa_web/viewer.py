@@ -53,9 +53,7 @@ class Profiles:
 
     def forget(self, user_id: UUID) -> None:
         """After a change of profile: every session of the person sees it on the next page."""
-        self._known = {
-            k: v for k, v in self._known.items() if v[1].get("id") != str(user_id)
-        }
+        self._known = {k: v for k, v in self._known.items() if v[1].get("id") != str(user_id)}
 
 
 @dataclass(frozen=True)

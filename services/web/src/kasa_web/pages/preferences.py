@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from kasa_web.errors import redirect
-from kasa_web.pages.common import safe_next
 from kasa_web.i18n import LOCALES
+from kasa_web.pages.common import safe_next
 from kasa_web.viewer import LANGUAGE_COOKIE, THEME_COOKIE, THEMES, MaybeSignedIn
 
 router = APIRouter(include_in_schema=False)
