@@ -1,0 +1,249 @@
+"""Benchmark: the server time of three pages next to the API reads each page needs.
+
+Starts the whole system as real processes on SQLite (loopback), seeds one workspace with
+10,000 bank transactions (a demo-bank sync) and 500 issued invoices, then, alternating, for
+``--requests`` sequential requests each:
+
+- **page**: ``GET`` the page through the gateway with the browser's session cookie (the
+  gateway turns it into a token, the web verifies it, calls the API through the gateway,
+  renders the template);
+- **API reads**: the same API calls the page makes, made through the gateway with a bearer
+  token by a plain keep-alive httpx client, concurrently where the page makes them
+  concurrently: the strongest raw code for the same reads.
+
+Prints the median and p90 of each and their ratio (target: a page costs at most 1.5 times its
+API reads), and the number of API calls each page reported in its ``Server-Timing``
+header, which shows that no page calls the API once per row.
+
+    uv run python tests/perf/bench_web.py [--requests 60] [--transactions 10000] [--invoices 500]
+"""
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+
+import httpx
+
+from kasa_localstack.stack import PROCESSES, Stack, StackConfig, sqlite_urls
+from kasa_localstack.testing import free_port
+
+PASSWORD = "benchmark password"
+Reads = Callable[[httpx.AsyncClient], Awaitable[object]]
+
+
+def dashboard_reads(client: httpx.AsyncClient) -> Awaitable[object]:
+    first = date.today().replace(day=1).isoformat()
+    return asyncio.gather(
+        client.get("/api/v1/me"),
+        client.get("/api/v1/dashboard"),
+        client.get("/api/v1/dashboard", params={"from": first}),
+        client.get("/api/v1/invoices", params={"status": "issued", "limit": 8}),
+        client.get("/api/v1/invoices", params={"overdue": "true", "limit": 8}),
+        client.get("/api/v1/transactions", params={"limit": 8}),
+        client.get("/api/v1/plugins"),
+    )
+
+
+PAGES: dict[str, tuple[str, Reads]] = {
+    "dashboard": ("/", dashboard_reads),
+}
+
+
+async def seed(gateway: str, transactions: int, invoices: int) -> tuple[str, dict[str, str]]:
+    """One workspace: its bearer token and the browser cookies of a web session."""
+    async with httpx.AsyncClient(base_url=gateway, timeout=120) as client:
+        email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+        registered = await client.post(
+            "/api/v1/auth/register",
+            json={"email": email, "password": PASSWORD, "name": "Bench", "workspace_name": "B"},
+        )
+        registered.raise_for_status()
+        token = (
+            await client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+        ).json()["access_token"]
+        client.headers["authorization"] = f"Bearer {token}"
+
+        async def ok(response: Awaitable[httpx.Response]) -> dict[str, object]:
+            answer = await response
+            assert answer.is_success, answer.text
+            return dict(answer.json()) if answer.content else {}
+
+        await ok(
+            client.put(
+                "/api/v1/supplier",
+                json={"name": "Bench Studio", "iban": "CZ6508000000192000145399"},
+            )
+        )
+        customer = await ok(
+            client.post("/api/v1/clients", json={"name": "Acme", "currency": "CZK"})
+        )
+        project = await ok(
+            client.post(
+                "/api/v1/projects",
+                json={"client_id": customer["id"], "name": "Site", "hourly_rate": "1000.00"},
+            )
+        )
+        semaphore = asyncio.Semaphore(8)
+
+        async def invoice(i: int) -> None:
+            async with semaphore:
+                entry = await ok(
+                    client.post(
+                        "/api/v1/work-entries",
+                        json={
+                            "project_id": project["id"],
+                            "work_date": f"2026-{1 + i % 11:02d}-{1 + i % 27:02d}",
+                            "minutes": 60 + i % 240,
+                        },
+                    )
+                )
+                draft = await ok(
+                    client.post(
+                        "/api/v1/invoices",
+                        json={"client_id": customer["id"], "work_entry_ids": [entry["id"]]},
+                    )
+                )
+                await ok(client.post(f"/api/v1/invoices/{draft['id']}/issue", json={}))
+
+        started = time.perf_counter()
+        await asyncio.gather(*(invoice(i) for i in range(invoices)))
+        print(
+            f"seeded {invoices} invoices in {time.perf_counter() - started:.0f} s", file=sys.stderr
+        )
+
+        await ok(
+            client.put(
+                "/api/v1/plugins/demo/config",
+                json={"enabled": True, "settings": {"invoice_payments": []}},
+            )
+        )
+        started = time.perf_counter()
+        sync = await ok(client.post("/api/v1/plugins/demo/syncs", json={"count": transactions}))
+        while True:
+            state = await ok(client.get(f"/api/v1/syncs/{sync['id']}"))
+            if state["status"] in ("completed", "failed", "cancelled"):
+                break
+            await asyncio.sleep(1)
+        assert state["status"] == "completed", state
+        # The ledger books asynchronously: count its pages until every transaction is in.
+        for _ in range(300):
+            booked, cursor = 0, None
+            while True:
+                page = await ok(
+                    client.get("/api/v1/transactions", params={"limit": 500, "cursor": cursor})
+                )
+                booked += len(page["items"])  # type: ignore[arg-type]
+                cursor = page.get("next_cursor")
+                if not cursor:
+                    break
+            if booked >= transactions:
+                break
+            await asyncio.sleep(2)
+        print(
+            f"seeded {transactions} transactions in {time.perf_counter() - started:.0f} s",
+            file=sys.stderr,
+        )
+
+        web = httpx.AsyncClient(base_url=gateway)
+        signed_in = await web.post(
+            "/api/v1/auth/session", json={"email": email, "password": PASSWORD}
+        )
+        signed_in.raise_for_status()
+        cookies = {name: value for name, value in web.cookies.items()}
+        await web.aclose()
+        return str(token), cookies
+
+
+def api_calls(response: httpx.Response) -> int:
+    found = re.search(r'api;dur=[\d.]+;desc="(\d+) calls"', response.headers["server-timing"])
+    return int(found.group(1)) if found else -1
+
+
+async def measure(gateway: str, token: str, cookies: dict[str, str], requests: int) -> None:
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    browser = httpx.AsyncClient(base_url=gateway, headers={"cookie": cookie}, timeout=60)
+    api = httpx.AsyncClient(
+        base_url=gateway, headers={"authorization": f"Bearer {token}"}, timeout=60
+    )
+    rows = []
+    try:
+        for name, (path, reads) in PAGES.items():
+            page_times: list[float] = []
+            read_times: list[float] = []
+            calls = 0
+            for i in range(requests + 3):  # three warm-up rounds, not counted
+                started = time.perf_counter()
+                answer = await browser.get(path)
+                page_ms = (time.perf_counter() - started) * 1000
+                assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
+                calls = api_calls(answer)
+                started = time.perf_counter()
+                results = await reads(api)
+                read_ms = (time.perf_counter() - started) * 1000
+                for result in results if isinstance(results, list) else [results]:
+                    assert isinstance(result, httpx.Response) and result.is_success, result
+                if i >= 3:
+                    page_times.append(page_ms)
+                    read_times.append(read_ms)
+            rows.append((name, path, calls, page_times, read_times))
+    finally:
+        await browser.aclose()
+        await api.aclose()
+
+    def p90(values: list[float]) -> float:
+        return statistics.quantiles(values, n=10)[-1]
+
+    print(
+        f"{'page':<14} {'path':<22} {'calls':>5} {'page p50':>9} {'page p90':>9} "
+        f"{'API p50':>8} {'API p90':>8} {'ratio':>6}"
+    )
+    for name, path, calls, page_times, read_times in rows:
+        page_p50, read_p50 = statistics.median(page_times), statistics.median(read_times)
+        print(
+            f"{name:<14} {path:<22} {calls:>5} {page_p50:>8.1f}ms {p90(page_times):>8.1f}ms "
+            f"{read_p50:>7.1f}ms {p90(read_times):>7.1f}ms {page_p50 / read_p50:>6.2f}"
+        )
+    print("ratio: median page time / median time of the same API reads (target ≤ 1.5)")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--transactions", type=int, default=10_000)
+    parser.add_argument("--invoices", type=int, default=500)
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="kasa-bench-web-"))
+    config = StackConfig(
+        amqp_url=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+        database_urls=sqlite_urls(data),
+        data_dir=data,
+        ports={name: free_port() for name in PROCESSES},
+        extra_env={
+            "LOG_LEVEL": "WARNING",
+            "API_RATE_PER_MINUTE": "100000000",
+            "SESSION_COOKIE_SECURE": "false",
+        },
+    )
+    stack = Stack(config, log_dir=data / "logs")
+    try:
+        await stack.start()
+        gateway = config.url("gateway")
+        token, cookies = await seed(gateway, args.transactions, args.invoices)
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"{os.cpu_count()} CPUs, load average {load}; {args.requests} requests per page")
+        await measure(gateway, token, cookies, args.requests)
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
