@@ -32,6 +32,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+# The whole system shares two cores with the browser: give pages time, not a flaky failure.
+expect.set_options(timeout=20_000)
+
+
+@pytest.fixture(autouse=True)
+def patient_pages(page: Page) -> None:
+    page.set_default_timeout(30_000)
+    page.set_default_navigation_timeout(60_000)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     return {
@@ -81,6 +91,11 @@ class Web:
         await page.locator("#f-password_again").press("Enter")
         await expect(page.locator("body[data-signed-in]")).to_have_count(1)
         return email
+
+    @staticmethod
+    async def sign_out(page: Page) -> None:
+        await page.locator("form[action='/sign-out'] button").click()
+        await expect(page.locator("form[action='/sign-in']")).to_be_visible()
 
     @staticmethod
     async def assert_accessible(page: Page) -> None:
