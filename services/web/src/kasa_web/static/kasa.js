@@ -1,7 +1,7 @@
 // Kasa's few lines of script. Pages work without it; it adds the theme toggle without a
 // reload, ticking timers, and live events: each event from the gateway's WebSocket is fired
 // on <body> as `kasa:<event type>`, so a fragment refreshes itself with
-// hx-trigger="kasa:ledger.payment.matched.v1 from:body".
+// hx-trigger="kasa:ledger.payment.matched from:body" (event types carry no version).
 (function () {
   "use strict";
 
