@@ -1,7 +1,7 @@
 # Two commands matter: `make run` (the whole system with demo data) and `make test`.
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: run run-postgres test test-unit lint contracts bootstrap
+.PHONY: run run-postgres test test-unit lint contracts screens bootstrap
 
 bootstrap:
 	@./deploy/local/bootstrap.sh
@@ -25,3 +25,6 @@ lint: bootstrap
 
 contracts: bootstrap
 	$(UV) run kasa-contracts-snapshot
+
+screens: bootstrap
+	KASA_SCREENS=1 $(UV) run pytest tests/browser/test_first_day.py
