@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from kasa_gateway.openapi_merge import merge
+from kasa_gateway.routes import PAGES_OWNER
 
 log = logging.getLogger("kasa.gateway.openapi")
 
@@ -36,7 +37,10 @@ async def merged_document(request: Request) -> dict[str, Any]:
     if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
         document: dict[str, Any] = cached[1]
         return document
-    urls: dict[str, str] = state.upstream_urls
+    # The web application serves pages, not API: it has no part in the API's description.
+    urls: dict[str, str] = {
+        service: url for service, url in state.upstream_urls.items() if service != PAGES_OWNER
+    }
     fetched = await asyncio.gather(
         *(_fetch(state.upstream_probe, service, url) for service, url in urls.items())
     )

@@ -1,5 +1,6 @@
 """/api/v1/work-entries: time and fixed-price work; an invoiced entry is locked."""
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
@@ -7,12 +8,13 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_contracts.changes import diff
 from kasa_contracts.events.invoicing import WorkEntryCreated, WorkEntryDeleted, WorkEntryUpdated
 from kasa_contracts.types import MoneyAmount, PositiveAmount
 from kasa_invoicing.api.records import conflict, publish, snapshot, unprocessable, values
-from kasa_invoicing.db.tables import Project, WorkEntry
+from kasa_invoicing.db.tables import Invoice, Project, WorkEntry
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.ids import new_id
@@ -70,6 +72,9 @@ class WorkEntryOut(BaseModel):
     description: str
     billable: bool
     invoice_id: UUID | None
+    invoice_number: str | None = Field(
+        default=None, description="The number of its invoice; null while that is a draft"
+    )
     locked: bool = Field(description="On an invoice: it cannot be changed or deleted")
     running: bool = Field(description="A timer is running on it")
     started_at: datetime | None
@@ -77,14 +82,30 @@ class WorkEntryOut(BaseModel):
     updated_at: datetime
 
 
-def entry_out(row: WorkEntry) -> WorkEntryOut:
+def entry_out(row: WorkEntry, invoice_number: str | None = None) -> WorkEntryOut:
     return WorkEntryOut.model_validate(
         {
             **{c: getattr(row, c) for c in WorkEntryOut.model_fields if hasattr(row, c)},
+            "invoice_number": invoice_number,
             "locked": row.invoice_id is not None,
             "running": row.started_at is not None and row.minutes is None,
         }
     )
+
+
+async def _invoice_numbers(
+    session: AsyncSession, rows: Sequence[WorkEntry]
+) -> dict[UUID, str | None]:
+    """One query for the numbers of the invoices the entries are on, so a list shows them."""
+    ids = {r.invoice_id for r in rows if r.invoice_id is not None}
+    if not ids:
+        return {}
+    found = await session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(ids)))
+    return {invoice_id: number for invoice_id, number in found.tuples()}
+
+
+def _numbered(row: WorkEntry, numbers: dict[UUID, str | None]) -> WorkEntryOut:
+    return entry_out(row, numbers.get(row.invoice_id) if row.invoice_id else None)
 
 
 def _must_be_open(row: WorkEntry) -> None:
@@ -159,14 +180,16 @@ async def list_work_entries(
         rows, next_cursor = await keyset_page(
             session, stmt, [WorkEntry.work_date, WorkEntry.id], limit=limit, cursor=cursor
         )
-    return Page(items=[entry_out(r) for r in rows], next_cursor=next_cursor)
+        numbers = await _invoice_numbers(session, rows)
+    return Page(items=[_numbered(r, numbers) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/{entry_id}", response_model=WorkEntryOut)
 async def get_work_entry(entry_id: UUID, principal: CurrentPrincipal, db: Db) -> WorkEntryOut:
     async with db.sessions() as session:
         row = await owned(session, WorkEntry, entry_id, principal.workspace_id, "work entry")
-    return entry_out(row)
+        numbers = await _invoice_numbers(session, [row])
+    return _numbered(row, numbers)
 
 
 @router.patch("/{entry_id}", response_model=WorkEntryOut)
