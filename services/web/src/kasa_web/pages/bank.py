@@ -15,7 +15,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from kasa_web import i18n
+from kasa_web import i18n, labels
 from kasa_web.api_client import ApiProblem
 from kasa_web.errors import redirect
 from kasa_web.forms import Form, problem_text
@@ -33,15 +33,7 @@ SYNC_OPTIONS = ("count", "date_from", "date_to")
 """The fields of the API's sync request a run may set."""
 
 
-def status_label(status: str | None) -> str:
-    labels = {
-        "pending": _("Pending"),
-        "running": _("Running"),
-        "completed": _("Completed"),
-        "failed": _("Failed"),
-        "cancelled": _("Cancelled"),
-    }
-    return labels.get(status or "", status or "")
+status_label = labels.sync_status
 
 
 def seconds_label(value: Any) -> str:

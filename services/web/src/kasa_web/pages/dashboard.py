@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from kasa_web import charts
+from kasa_web import charts, labels
 from kasa_web.i18n import duration
 from kasa_web.pages.common import ApiDep, page
 from kasa_web.rendering import env, render
@@ -76,6 +76,7 @@ async def dashboard(request: Request, api: ApiDep, viewer: SignedIn) -> Response
             "hour_bars": hour_bars,
             "earning_bars": earning_bars,
             "chart": charts,
+            "sync_status": labels.sync_status,
             "welcome": request.query_params.get("welcome") == "1",
         },
     )
