@@ -237,3 +237,63 @@ def test_a_draft_line_can_take_its_own_vat_rate(service, owner):
     issue(owner, invoice["id"])
     assert owner.patch(path, json={"vat_rate": "21"}).status_code == 409
     assert service.member().patch(path, json={"vat_rate": "21"}).status_code == 404
+
+
+def test_the_list_filters_by_issue_date_and_its_totals_cover_every_page(service, owner):
+    client_id, project_id = owner.setup_work(rate="1000")
+    eur = {"name": "Euro", "currency": "EUR", "hourly_rate": "50"}
+    euro = owner.ok("POST", "/api/v1/clients", 201, json=eur)
+    euro_project = owner.ok(
+        "POST", "/api/v1/projects", 201, json={"client_id": euro["id"], "name": "EU"}
+    )
+    ids = {}
+    for day in ("2026-01-15", "2026-02-15", "2026-03-15"):
+        entry = owner.add_entry(project_id, day, minutes=60)
+        ids[day] = issue(owner, draft(owner, client_id, work_entry_ids=[entry["id"]])["id"], day)[
+            "id"
+        ]
+    eu_entry = owner.add_entry(euro_project["id"], "2026-02-20", minutes=90)
+    eu = issue(owner, draft(owner, euro["id"], work_entry_ids=[eu_entry["id"]])["id"], "2026-02-20")
+    owner.ok("POST", f"/api/v1/invoices/{ids['2026-03-15']}/cancel")
+    still_draft = owner.add_entry(project_id, "2026-02-16", minutes=30)
+    draft(owner, client_id, work_entry_ids=[still_draft["id"]])
+
+    window = {"from": "2026-02-01", "to": "2026-02-28"}
+    listed = owner.ok("GET", "/api/v1/invoices", params=window)["items"]
+    assert {i["id"] for i in listed} == {ids["2026-02-15"], eu["id"]}
+    first_page = owner.ok("GET", "/api/v1/invoices", params={**window, "limit": 1})
+    assert len(first_page["items"]) == 1 and first_page["next_cursor"]
+
+    totals = owner.ok("GET", "/api/v1/invoices/totals", params=window)["currencies"]
+    assert [
+        (t["currency"], t["count"], t["total"], t["paid"], t["outstanding"]) for t in totals
+    ] == [
+        ("CZK", 1, "1000.00", "0.00", "1000.00"),
+        ("EUR", 1, "75.00", "0.00", "75.00"),
+    ]
+    # Cancelled invoices owe nothing, so they count only when asked for.
+    everything = owner.ok("GET", "/api/v1/invoices/totals")["currencies"]
+    assert [(t["currency"], t["count"], t["total"], t["outstanding"]) for t in everything] == [
+        ("CZK", 3, "2500.00", "2000.00"),
+        ("EUR", 1, "75.00", "75.00"),
+    ]
+    cancelled = owner.ok("GET", "/api/v1/invoices/totals", params={"status": "cancelled"})
+    assert [(t["count"], t["total"], t["outstanding"]) for t in cancelled["currencies"]] == [
+        (1, "1000.00", "0.00")
+    ]
+    per_client = owner.ok("GET", "/api/v1/invoices/totals", params={"client_id": euro["id"]})
+    assert [t["currency"] for t in per_client["currencies"]] == ["EUR"]
+    assert service.member().ok("GET", "/api/v1/invoices/totals") == {"currencies": []}
+
+
+def test_an_invoice_shows_the_parties_as_they_were_when_issued(owner):
+    client_id, project_id = owner.setup_work(rate="1000")
+    entry = owner.add_entry(project_id, "2026-03-01", minutes=60)
+    drafted = draft(owner, client_id, work_entry_ids=[entry["id"]])
+    assert drafted["client"]["name"] == "Acme s.r.o." and drafted["supplier"]["name"] is None
+    issued = issue(owner, drafted["id"])
+    owner.ok("PUT", "/api/v1/supplier", json={"name": "Renamed"})
+    shown = owner.ok("GET", f"/api/v1/invoices/{issued['id']}")
+    assert shown["supplier"]["name"] == "Jana Nováková"
+    assert shown["supplier"]["iban"] == "CZ6508000000192000145399"
+    assert shown["client"]["email"] == "billing@acme.example"

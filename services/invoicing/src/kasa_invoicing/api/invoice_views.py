@@ -68,7 +68,24 @@ class InvoiceSummary(BaseModel):
     cancelled_at: datetime | None
 
 
+class PartyOut(BaseModel):
+    """Who an invoice is from or to, as it was when the invoice was drafted or issued."""
+
+    name: str | None = None
+    address: str | None = None
+    country: str | None = None
+    email: str | None = None
+    company_id: str | None = None
+    vat_id: str | None = None
+    iban: str | None = None
+    bic: str | None = None
+    vat_payer: bool | None = None
+    logo_url: str | None = None
+
+
 class InvoiceOut(InvoiceSummary):
+    supplier: PartyOut = Field(description="The supplier as issued; empty on a draft")
+    client: PartyOut = Field(description="The client as drafted")
     lines: list[LineOut]
     vat_summary: list[VatRowOut]
     payments: list[PaymentOut]
@@ -133,8 +150,11 @@ async def full(session: AsyncSession, invoice: Invoice) -> InvoiceOut:
     )
     cur = invoice.currency
     vat = totals(as_domain_lines(rows), cur).vat_summary
+    known = set(PartyOut.model_fields)
     return InvoiceOut(
         **summary(invoice).model_dump(),
+        supplier=PartyOut(**{k: v for k, v in (invoice.supplier or {}).items() if k in known}),
+        client=PartyOut(**{k: v for k, v in (invoice.client or {}).items() if k in known}),
         lines=[
             LineOut(
                 id=r.id,

@@ -1,14 +1,15 @@
 """/api/v1/invoices: drafts from unbilled work, issuing with gap-free numbers, cancelling."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, case, delete, func, literal, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_contracts.changes import diff
@@ -52,8 +53,9 @@ from kasa_invoicing.domain.pricing import (
 from kasa_invoicing.pdf.document import as_domain_lines
 from kasa_servicekit import idempotency
 from kasa_servicekit.auth import CurrentPrincipal, Principal, WritingPrincipal
-from kasa_servicekit.db import utcnow
+from kasa_servicekit.db import Money, utcnow
 from kasa_servicekit.ids import new_id
+from kasa_servicekit.money import at_currency_precision
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.problems import not_found
 from kasa_servicekit.scoping import owned
@@ -331,30 +333,111 @@ async def create_invoice(
         return out
 
 
+ListStatus = Literal["draft", "issued", "partially_paid", "paid", "cancelled"]
+
+
+@dataclass
+class InvoiceFilters:
+    """Filters shared by the list and its totals, so the totals always describe the list."""
+
+    client_id: UUID | None = None
+    status: ListStatus | None = None
+    overdue: Annotated[bool | None, Query(description="true: unpaid after the due date")] = None
+    issued_from: Annotated[
+        date | None, Query(alias="from", description="Issued on or after this day")
+    ] = None
+    issued_to: Annotated[
+        date | None, Query(alias="to", description="Issued on or before this day")
+    ] = None
+
+    def where(self, stmt: Select[Any], workspace_id: UUID) -> Select[Any]:
+        stmt = stmt.where(Invoice.workspace_id == workspace_id)
+        if self.client_id:
+            stmt = stmt.where(Invoice.client_id == self.client_id)
+        if self.status:
+            stmt = stmt.where(Invoice.status == self.status)
+        if self.overdue is True:
+            stmt = stmt.where(Invoice.status.in_(AWAITING_PAYMENT), Invoice.due_date < today())
+        elif self.overdue is False:
+            stmt = stmt.where(
+                ~(Invoice.status.in_(AWAITING_PAYMENT) & (Invoice.due_date < today()))
+            )
+        # A date range selects issued invoices: a draft has no issue date yet.
+        if self.issued_from:
+            stmt = stmt.where(Invoice.issue_date >= self.issued_from)
+        if self.issued_to:
+            stmt = stmt.where(Invoice.issue_date <= self.issued_to)
+        return stmt
+
+
+Filters = Annotated[InvoiceFilters, Depends()]
+
+
 @router.get("", response_model=Page[InvoiceSummary])
 async def list_invoices(
     principal: CurrentPrincipal,
     db: Db,
+    filters: Filters,
     limit: Limit = 50,
     cursor: Cursor = None,
-    client_id: UUID | None = None,
-    status: Literal["draft", "issued", "partially_paid", "paid", "cancelled"] | None = None,
-    overdue: Annotated[bool | None, Query(description="true: unpaid after the due date")] = None,
 ) -> Page[InvoiceSummary]:
-    stmt = select(Invoice).where(Invoice.workspace_id == principal.workspace_id)
-    if client_id:
-        stmt = stmt.where(Invoice.client_id == client_id)
-    if status:
-        stmt = stmt.where(Invoice.status == status)
-    if overdue is True:
-        stmt = stmt.where(Invoice.status.in_(AWAITING_PAYMENT), Invoice.due_date < today())
-    elif overdue is False:
-        stmt = stmt.where(~(Invoice.status.in_(AWAITING_PAYMENT) & (Invoice.due_date < today())))
+    stmt = filters.where(select(Invoice), principal.workspace_id)
     async with db.sessions() as session:
         rows, next_cursor = await keyset_page(
             session, stmt, [Invoice.created_at, Invoice.id], limit=limit, cursor=cursor
         )
     return Page(items=[summary(r) for r in rows], next_cursor=next_cursor)
+
+
+class CurrencyTotals(BaseModel):
+    currency: str
+    count: int = Field(description="Invoices summed")
+    total: DecimalString = Field(description="Their totals, VAT included")
+    paid: DecimalString = Field(description="What has been paid of them")
+    outstanding: DecimalString = Field(description="What is still awaited")
+
+
+class InvoiceTotals(BaseModel):
+    currencies: list[CurrencyTotals]
+
+
+@router.get("/totals", response_model=InvoiceTotals)
+async def invoice_totals(principal: CurrentPrincipal, db: Db, filters: Filters) -> InvoiceTotals:
+    """Totals per currency of every invoice the same filters list, over all pages.
+
+    Cancelled invoices are left out unless ``status=cancelled`` asks for them: they are
+    not money anyone owes.
+    """
+    awaited = Invoice.status.in_(AWAITING_PAYMENT) & (Invoice.total > Invoice.paid_total)
+    outstanding = type_coerce(
+        case((awaited, Invoice.total - Invoice.paid_total), else_=literal(Decimal(0), Money())),
+        Money(),
+    )
+    stmt = select(
+        Invoice.currency,
+        func.count(Invoice.id),
+        type_coerce(func.coalesce(func.sum(Invoice.total), 0), Money()),
+        type_coerce(func.coalesce(func.sum(Invoice.paid_total), 0), Money()),
+        type_coerce(func.coalesce(func.sum(outstanding), 0), Money()),
+    )
+    stmt = filters.where(stmt, principal.workspace_id)
+    if filters.status != "cancelled":
+        stmt = stmt.where(Invoice.status != "cancelled")
+    stmt = stmt.group_by(Invoice.currency).order_by(Invoice.currency)
+    async with db.sessions() as session:
+        rows = (await session.execute(stmt)).all()
+    return InvoiceTotals(
+        currencies=[
+            CurrencyTotals(
+                currency=currency,
+                count=count,
+                total=at_currency_precision(Decimal(total), currency),
+                paid=at_currency_precision(Decimal(paid), currency),
+                outstanding=at_currency_precision(Decimal(owed), currency),
+            )
+            for currency, count, total, paid, owed in rows
+        ]
+    )
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut)
