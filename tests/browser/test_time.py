@@ -167,7 +167,7 @@ async def test_the_timer_runs_across_reloads_and_tabs_and_stops_into_the_week(
     await expect(week.locator("tfoot")).to_contain_text("0:02")
     # Website bills 1 minute at 1500 an hour.
     await expect(week.get_by_role("row", name=re.compile("Homepage layout"))).to_contain_text(
-        "CZK25.00"
+        "CZK\xa025.00"
     )
 
     await page.get_by_role("button", name="Previous week").click()
@@ -212,7 +212,7 @@ async def test_entries_by_hand_are_edited_deleted_and_locked_once_invoiced(page:
     week = page.locator("#week")
     review = week.get_by_role("row", name=re.compile("Design review"))
     await expect(review).to_contain_text("1:30")
-    await expect(review).to_contain_text("CZK2,250.00")
+    await expect(review).to_contain_text("CZK\xa02,250.00")
 
     # A fixed amount, by keyboard.
     await page.get_by_text("Add an entry").click()
@@ -225,9 +225,9 @@ async def test_entries_by_hand_are_edited_deleted_and_locked_once_invoiced(page:
     await form.get_by_label("Billable").press("Enter")
     await expect(page.get_by_role("status")).to_have_text("Entry added.")
     renewal = week.get_by_role("row", name=re.compile("Domain renewal"))
-    await expect(renewal).to_contain_text("CZK450.00")
+    await expect(renewal).to_contain_text("CZK\xa0450.00")
     await expect(renewal).to_contain_text("fixed amount")
-    await expect(week.locator("tfoot")).to_contain_text("CZK2,700.00")
+    await expect(week.locator("tfoot")).to_contain_text("CZK\xa02,700.00")
     await expect(week.locator(".week-totals")).to_contain_text("1:30")
     await web.assert_accessible(page)
 
@@ -247,7 +247,7 @@ async def test_entries_by_hand_are_edited_deleted_and_locked_once_invoiced(page:
     await expect(page.get_by_role("status")).to_have_text("Entry saved.")
     review = week.get_by_role("row", name=re.compile("Design review with the client"))
     await expect(review).to_contain_text("2:15")
-    await expect(review).to_contain_text("CZK3,375.00")
+    await expect(review).to_contain_text("CZK\xa03,375.00")
 
     # Delete the fixed amount.
     await renewal.get_by_role("button", name=re.compile("^Edit")).click()

@@ -24,6 +24,7 @@ from kasa_gateway.guards.security_headers import SecurityHeaders
 from kasa_gateway.readiness import install_readiness
 from kasa_gateway.realtime import PUSHED_EVENTS, Hub, parse_pushed
 from kasa_gateway.routes import upstream_urls
+from kasa_gateway.sessions import WebSessions
 from kasa_gateway.settings import GatewaySettings
 from kasa_gateway.signing_keys import load_key_ring
 from kasa_servicekit.auth import JwksVerifier
@@ -77,6 +78,7 @@ def configure_tokens(app: FastAPI, settings: GatewaySettings) -> None:
         settings.signing_key_file, settings.previous_key_files, create=settings.env != "production"
     )
     app.state.keys = keys
+    app.state.web_sessions = WebSessions(settings, keys)
     app.state.verifier = JwksVerifier.with_keys(
         keys.jwks, settings.jwt_issuer, settings.jwt_audience
     )

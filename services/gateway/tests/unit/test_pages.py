@@ -131,3 +131,27 @@ def test_pages_answer_a_person_when_the_web_is_down(make_client):
     assert answer.status_code == 503
     assert answer.headers["content-type"].startswith("text/html")
     assert "Try again" in answer.text
+
+
+def test_a_session_revoked_elsewhere_stops_within_two_seconds(signed_in):
+    client, _csrf = signed_in
+    assert client.get("/invoices").json()["authorization"], "signed in"
+    tokens = client.post(
+        "/api/v1/auth/token", json={"email": "eva@example.com", "password": PASSWORD}
+    ).json()
+    changed = client.post(
+        "/api/v1/me/password",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        json={"current_password": PASSWORD, "new_password": "another long secret"},
+    )
+    assert changed.status_code == 204, changed.text
+    time.sleep(2.1)
+    assert client.get("/invoices").json()["authorization"] is None, "the browser is signed out"
+
+
+def test_signing_out_ends_the_session_at_once(signed_in):
+    client, csrf = signed_in
+    cookie = client.cookies.get("kasa_session")
+    assert client.delete("/api/v1/auth/session", headers={"X-CSRF-Token": csrf}).status_code == 204
+    client.cookies.set("kasa_session", cookie)  # a copy kept by someone else
+    assert client.get("/invoices").json()["authorization"] is None

@@ -5,10 +5,11 @@ features can be translated independently; they are compiled in memory at start.
 """
 
 import io
+import re
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, numbers
@@ -79,14 +80,28 @@ def _locale(code: str) -> Locale:
     return Locale.parse(code)
 
 
+_GLUED_CODE = re.compile(r"^(-?[A-Z]{3})(\d)")
+
+
 def money(value: object, currency: str | None, locale: str) -> str:
     """An amount (a decimal string on the wire) with its currency, as the locale writes it."""
+    if value is None or value == "":
+        return ""
+    return _money(str(value), currency, locale)
+
+
+# Babel takes a tenth of a millisecond per amount and a page of invoices shows a hundred;
+# the same amounts come back on every view of the page.
+@lru_cache(maxsize=65_536)
+def _money(value: str, currency: str | None, locale: str) -> str:
     amount = _decimal(value)
     if amount is None:
         return ""
     if not currency:
         return numbers.format_decimal(amount, locale=_locale(locale))
-    return numbers.format_currency(amount, currency, locale=_locale(locale))
+    text = str(numbers.format_currency(amount, currency, locale=_locale(locale)))
+    # Where the locale writes a currency code glued to the number ("CZK1,200.00"), part them.
+    return _GLUED_CODE.sub("\\1\xa0\\2", text)
 
 
 def number(value: object, locale: str, digits: int | None = None) -> str:
@@ -116,6 +131,17 @@ def _as_datetime(value: object) -> date | datetime | None:
 
 
 def day(value: object, locale: str, style: str = "medium") -> str:
+    if isinstance(value, str):
+        return _day(value, locale, style)
+    return _format_day(value, locale, style)
+
+
+@lru_cache(maxsize=16_384)
+def _day(value: str, locale: str, style: str) -> str:
+    return _format_day(value, locale, style)
+
+
+def _format_day(value: object, locale: str, style: str) -> str:
     moment = _as_datetime(value)
     if moment is None:
         return ""

@@ -127,6 +127,8 @@ async def switch_workspace(
                 409, "Conflict", "only a browser session switches this way; use /auth/switch"
             )
         await add_events(session, [logged_in(user, membership, "switch")])
+    # Once committed: the session's next request must act in the new workspace.
+    request.app.state.web_sessions.forget(request.cookies.get(SESSION_COOKIE))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -138,6 +140,7 @@ async def sign_out(request: Request, principal: CurrentPrincipal, db: Db) -> Res
             await revoke_session(session, sid)
         event = logged_out(principal.user_id, principal.workspace_id, principal.name, "web_session")
         await add_events(session, [event])
+    request.app.state.web_sessions.forget(request.cookies.get(SESSION_COOKIE))
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")

@@ -22,7 +22,6 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from kasa_gateway.guards.cookie_sessions import SESSION_COOKIE
 from kasa_gateway.realtime import Hub
-from kasa_gateway.sessions import access_token, load_web_session
 from kasa_servicekit.auth import JwksVerifier, Principal
 from kasa_servicekit.problems import ProblemError
 
@@ -44,18 +43,10 @@ async def _cookie_token(websocket: WebSocket) -> str | None:
     if not cookie or not _same_origin(websocket):
         return None
     state = websocket.app.state
-    session = await load_web_session(state.runtime.db, cookie)
+    session = await state.web_sessions.live(state.runtime.db, cookie)
     if session is None:
         return None
-    token, _ = access_token(
-        state.runtime.settings,
-        state.keys,
-        user_id=session.user_id,
-        name=session.name,
-        workspace_id=session.workspace_id,
-        role=session.role,
-        session_id=session.id,
-    )
+    token: str = state.web_sessions.token(session)
     return token
 
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kasa_gateway.guards import header, send_problem
-from kasa_gateway.sessions import access_token, csrf_matches, load_web_session
+from kasa_gateway.sessions import csrf_matches
 
 SESSION_COOKIE = "kasa_session"
 CSRF_COOKIE = "kasa_csrf"
@@ -61,7 +61,7 @@ class CookieSessions:
             return
         cookie = read_cookie(scope, SESSION_COOKIE)
         state = self.state()
-        session = await load_web_session(state.runtime.db, cookie) if cookie else None
+        session = await state.web_sessions.live(state.runtime.db, cookie) if cookie else None
         if cookie is None or session is None:
             await self.app(scope, receive, send)
             return
@@ -77,15 +77,7 @@ class CookieSessions:
                     send, 403, "Forbidden", "missing or wrong CSRF token", scope["path"]
                 )
                 return
-        token, _ = access_token(
-            state.runtime.settings,
-            state.keys,
-            user_id=session.user_id,
-            name=session.name,
-            workspace_id=session.workspace_id,
-            role=session.role,
-            session_id=session.id,
-        )
+        token = state.web_sessions.token(session)
         headers = [*scope["headers"], (b"authorization", f"Bearer {token}".encode())]
         await self.app({**scope, "headers": headers}, receive, send)
 
