@@ -66,3 +66,17 @@ async def test_pages_before_sign_in_speak_the_browsers_language_or_the_one_picke
     await page.get_by_role("button", name="English").click()
     await expect(page.locator("h1")).to_have_text("Sign in to Kasa")
     await web.assert_accessible(page)
+
+
+async def test_the_dark_mode_toggle_is_remembered(page: Page, web) -> None:
+    await web.sign_up(page)
+    html = page.locator("html")
+    await expect(html).not_to_have_attribute("data-theme", "dark")
+    await page.locator("[data-theme-toggle]").click()
+    await expect(html).to_have_attribute("data-theme", "dark")
+    await page.reload()
+    await expect(html).to_have_attribute("data-theme", "dark")
+    await web.assert_accessible(page)
+    await page.locator("[data-theme-toggle]").click()
+    await page.reload()
+    await expect(html).to_have_attribute("data-theme", "light")

@@ -284,9 +284,9 @@ class WebSessions:
         self._live[key] = (now + self.believe_seconds, found)
         return found
 
-    def forget(self, cookie: str | None) -> None:
-        if cookie:
-            self._live.pop(secret_hash(cookie), None)
+    def forget(self, session_id: UUID | None) -> None:
+        """After this gateway changed the session (signed out, moved): look it up again."""
+        self._live = {k: v for k, v in self._live.items() if v[1].id != session_id}
 
     def token(self, live: LiveWebSession) -> str:
         now = time.monotonic()

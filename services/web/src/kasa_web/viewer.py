@@ -78,7 +78,8 @@ class Viewer:
 
     @property
     def name(self) -> str:
-        return self.principal.name or ""
+        # The profile's, which a change shows at once; the token's may be a minute old.
+        return str(self.me.get("name") or self.principal.name or "")
 
     @property
     def role(self) -> str:

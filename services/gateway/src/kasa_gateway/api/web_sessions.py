@@ -128,19 +128,20 @@ async def switch_workspace(
             )
         await add_events(session, [logged_in(user, membership, "switch")])
     # Once committed: the session's next request must act in the new workspace.
-    request.app.state.web_sessions.forget(request.cookies.get(SESSION_COOKIE))
+    request.app.state.web_sessions.forget(sid)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
 async def sign_out(request: Request, principal: CurrentPrincipal, db: Db) -> Response:
     """End the browser session (needs the CSRF token like any change)."""
+    sid = bearer_session_id(request)
     async with db.transaction() as session:
-        if sid := bearer_session_id(request):
+        if sid:
             await revoke_session(session, sid)
         event = logged_out(principal.user_id, principal.workspace_id, principal.name, "web_session")
         await add_events(session, [event])
-    request.app.state.web_sessions.forget(request.cookies.get(SESSION_COOKIE))
+    request.app.state.web_sessions.forget(sid)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
