@@ -36,6 +36,15 @@ async def choose(select: Any, text: str) -> None:
     await select.select_option(value=await option.get_attribute("value"))
 
 
+async def look(page: Page, web, name: str) -> None:
+    """A screenshot; on a phone, also nothing wider than the screen (it scrolls down only)."""
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    if width <= PHONE["width"]:
+        overflow = await page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= width, f"{page.url} is {overflow} px wide on a {width} px screen"
+    await web.shot(page, name)
+
+
 async def first_day(context: BrowserContext, web, locale: str, shots: str) -> None:
     _ = texts(locale)
     page = await context.new_page()
@@ -80,7 +89,7 @@ async def first_day(context: BrowserContext, web, locale: str, shots: str) -> No
     await add.locator("input[name='description']").fill("Domain and hosting")
     await add.locator("input[name='description']").press("Enter")
     await expect(entries.get_by_text("Domain and hosting")).to_be_visible()
-    await web.shot(page, f"{shots}time")
+    await look(page, web, f"{shots}time")
 
     # 3. Invoice the work: pick the entries, issue, see the QR, download the PDF.
     await page.get_by_role("link", name=_("Invoices"), exact=True).click()
@@ -103,7 +112,7 @@ async def first_day(context: BrowserContext, web, locale: str, shots: str) -> No
         await page.get_by_role("button", name=_("Download PDF")).click()
     pdf = await (await download.value).path()
     assert (await asyncio.to_thread(Path(pdf).read_bytes))[:5] == b"%PDF-"
-    await web.shot(page, f"{shots}invoice")
+    await look(page, web, f"{shots}invoice")
     invoice = await (await page.request.get(f"/api/v1/invoices/{invoice_id}")).json()
     symbol, total = invoice["variable_symbol"], invoice["total"]
     assert symbol and invoice["status"] == "issued"
@@ -116,7 +125,7 @@ async def first_day(context: BrowserContext, web, locale: str, shots: str) -> No
     await by_id(bank, "f-settings.invoice_payments.0.amount").fill(total)
     await bank.get_by_role("button", name=_("Save configuration")).click()
     await expect(bank.get_by_role("status").first).to_be_visible()
-    await web.shot(bank, f"{shots}bank")
+    await look(bank, web, f"{shots}bank")
 
     # 5. The invoice page, open and connected, turns paid when the sync books the payment.
     await expect(page.locator("body[data-live-ready='true']")).to_have_count(1)
@@ -133,10 +142,10 @@ async def first_day(context: BrowserContext, web, locale: str, shots: str) -> No
     ]
     for step in steps:
         await expect(chain.filter(has_text=step).first).to_be_visible()
-    await web.shot(page, f"{shots}why-paid")
+    await look(page, web, f"{shots}why-paid")
     await page.goto("/")
     await expect(page.locator("h1")).to_have_text(_("Dashboard"))
-    await web.shot(page, f"{shots}dashboard")
+    await look(page, web, f"{shots}dashboard")
     await web.assert_accessible(page)
 
 
@@ -161,6 +170,3 @@ async def czech_first_day(context: BrowserContext, web) -> None:
     await expect(page.locator("html")).to_have_attribute("lang", "cs")
     await expect(page.locator("h1")).to_have_text("Přehled")
     assert date.today().strftime("%Y") in await page.locator("main").inner_text()
-    # Nothing wider than the screen: a phone scrolls down, not sideways.
-    overflow = await page.evaluate("document.documentElement.scrollWidth")
-    assert overflow <= 360, overflow
