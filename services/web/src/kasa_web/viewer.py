@@ -11,6 +11,7 @@ from uuid import UUID
 
 import jwt
 from fastapi import Depends, Request
+from starlette.responses import Response
 
 from kasa_servicekit.auth import JwksVerifier, Principal
 from kasa_servicekit.problems import ProblemError
@@ -20,6 +21,19 @@ CSRF_COOKIE = "kasa_csrf"
 LANGUAGE_COOKIE = "kasa_lang"
 THEME_COOKIE = "kasa_theme"
 THEMES = ("light", "dark")
+
+
+COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def remember_language(response: Response, locale: str | None) -> None:
+    """Carry the language to the pages before sign-in; ``None`` forgets it."""
+    if locale:
+        response.set_cookie(
+            LANGUAGE_COOKIE, locale, max_age=COOKIE_SECONDS, samesite="lax", path="/"
+        )
+    else:
+        response.delete_cookie(LANGUAGE_COOKIE, path="/")
 
 
 class SignInRequired(Exception):

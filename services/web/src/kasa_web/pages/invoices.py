@@ -393,16 +393,37 @@ async def confirm_cancel(
 async def cancel_invoice(
     request: Request, invoice_id: UUID, api: ApiDep, viewer: SignedIn
 ) -> Response:
+    return await _confirmed(
+        request,
+        api,
+        viewer,
+        invoice_id,
+        "cancel",
+        ("POST", f"/api/v1/invoices/{invoice_id}/cancel"),
+        f"/invoices/{invoice_id}?done=cancelled",
+    )
+
+
+async def _confirmed(
+    request: Request,
+    api: ApiDep,
+    viewer: SignedIn,
+    invoice_id: UUID,
+    what: str,
+    call: tuple[str, str],
+    done: str,
+) -> Response:
+    """Do what the confirmation page asked for; a refusal shows that page again with why."""
     try:
-        await api.json("POST", f"/api/v1/invoices/{invoice_id}/cancel", viewer.token)
+        await api.send(*call, viewer.token)
     except ApiProblem as problem:
         if problem.status != 409:
             raise
         invoice = await _invoice(api, viewer, invoice_id)
-        context = {**detail_context(request, invoice), "what": "cancel"}
+        context = {**detail_context(request, invoice), "what": what}
         context["error"] = problem_text(problem)
         return render(request, "invoices/confirm.html", context, status_code=409)
-    return redirect(request, f"/invoices/{invoice_id}?done=cancelled")
+    return redirect(request, done)
 
 
 @router.get("/invoices/{invoice_id}/delete")
@@ -419,16 +440,15 @@ async def confirm_delete(
 async def delete_draft(
     request: Request, invoice_id: UUID, api: ApiDep, viewer: SignedIn
 ) -> Response:
-    try:
-        await api.send("DELETE", f"/api/v1/invoices/{invoice_id}", viewer.token)
-    except ApiProblem as problem:
-        if problem.status != 409:
-            raise
-        invoice = await _invoice(api, viewer, invoice_id)
-        context = {**detail_context(request, invoice), "what": "delete"}
-        context["error"] = problem_text(problem)
-        return render(request, "invoices/confirm.html", context, status_code=409)
-    return redirect(request, "/invoices?done=deleted")
+    return await _confirmed(
+        request,
+        api,
+        viewer,
+        invoice_id,
+        "delete",
+        ("DELETE", f"/api/v1/invoices/{invoice_id}"),
+        "/invoices?done=deleted",
+    )
 
 
 def _line(invoice: dict[str, Any], line_id: UUID) -> dict[str, Any]:

@@ -10,10 +10,15 @@ from starlette.responses import Response
 from kasa_web.errors import redirect
 from kasa_web.i18n import LOCALES
 from kasa_web.pages.common import safe_next
-from kasa_web.viewer import LANGUAGE_COOKIE, THEME_COOKIE, THEMES, MaybeSignedIn
+from kasa_web.viewer import (
+    COOKIE_SECONDS,
+    THEME_COOKIE,
+    THEMES,
+    MaybeSignedIn,
+    remember_language,
+)
 
 router = APIRouter(include_in_schema=False)
-YEAR = 365 * 24 * 3600
 
 
 def _back(request: Request) -> str:
@@ -26,7 +31,7 @@ async def set_theme(request: Request, _viewer: MaybeSignedIn) -> Response:
     theme = str(form.get("theme", ""))
     response = redirect(request, _back(request))
     if theme in THEMES:
-        response.set_cookie(THEME_COOKIE, theme, max_age=YEAR, samesite="lax", path="/")
+        response.set_cookie(THEME_COOKIE, theme, max_age=COOKIE_SECONDS, samesite="lax", path="/")
     return response
 
 
@@ -36,5 +41,5 @@ async def set_language(request: Request, _viewer: MaybeSignedIn) -> Response:
     locale = str(form.get("locale", ""))
     response = redirect(request, _back(request))
     if locale in LOCALES:
-        response.set_cookie(LANGUAGE_COOKIE, locale, max_age=YEAR, samesite="lax", path="/")
+        remember_language(response, locale)
     return response

@@ -10,10 +10,9 @@ from kasa_web.i18n import LANGUAGE_NAMES, LOCALES
 from kasa_web.pages.common import ApiDep, page
 from kasa_web.rendering import gettext as _
 from kasa_web.rendering import render
-from kasa_web.viewer import LANGUAGE_COOKIE, SignedIn
+from kasa_web.viewer import SignedIn, remember_language
 
 router = APIRouter(include_in_schema=False)
-YEAR = 365 * 24 * 3600
 
 
 def _profile_page(
@@ -47,10 +46,7 @@ async def save_profile(request: Request, api: ApiDep, viewer: SignedIn) -> Respo
         return _profile_page(request, profile=form.refused(problem), status=422)
     request.app.state.profiles.forget(viewer.principal.user_id)
     response = redirect(request, "/profile?done=1")
-    if body["locale"]:
-        response.set_cookie(LANGUAGE_COOKIE, body["locale"], max_age=YEAR, samesite="lax")
-    else:
-        response.delete_cookie(LANGUAGE_COOKIE)
+    remember_language(response, body["locale"])
     return response
 
 
