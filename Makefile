@@ -1,7 +1,7 @@
 # Two commands matter: `make run` (the whole system with demo data) and `make test`.
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: run run-postgres test test-unit lint contracts screens bootstrap
+.PHONY: run run-postgres test test-unit test-component lint contracts screens bootstrap
 
 bootstrap:
 	@./deploy/local/bootstrap.sh
@@ -15,8 +15,13 @@ run-postgres: bootstrap
 test: bootstrap
 	$(UV) run pytest libs services tools tests
 
+# Domain and use cases with fakes: no database, no HTTP, no broker.
 test-unit: bootstrap
-	$(UV) run pytest libs services tools
+	$(UV) run pytest libs tools $(wildcard services/*/tests/unit)
+
+# Each service's app on its SQLite database, through HTTP and its handlers.
+test-component: bootstrap
+	$(UV) run pytest $(wildcard services/*/tests/component)
 
 lint: bootstrap
 	$(UV) run ruff check .

@@ -21,10 +21,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import kasa_audit
 from kasa_audit.consumers import every_event
-from kasa_audit.main import SUBSCRIPTIONS, build
+from kasa_audit.main import build
 from kasa_servicekit.auth import JwksVerifier
-from kasa_servicekit.consumers import handle_event
+from kasa_servicekit.consumers import Subscription, handle_event
 from kasa_servicekit.db import Database
+from kasa_servicekit.events import EventWriter
 from kasa_servicekit.migrations import upgrade
 from kasa_servicekit.service import create_app
 
@@ -69,6 +70,9 @@ def body(workspace_id: UUID, external_id: str) -> bytes:
     ).encode()
 
 
+AUDIT_ALL = Subscription.every_event("audit.all", every_event.handle, parse=every_event.parse)
+
+
 async def migrated(url: str) -> Database:
     await asyncio.to_thread(upgrade, MIGRATIONS, url)
     return Database(url)
@@ -76,7 +80,7 @@ async def migrated(url: str) -> Database:
 
 async def deliver(db: Database, *bodies: bytes) -> None:
     await asyncio.gather(
-        *(handle_event(db, SUBSCRIPTIONS[0], every_event.parse(b)) for b in bodies)
+        *(handle_event(db, AUDIT_ALL, every_event.parse(b), EventWriter("audit")) for b in bodies)
     )
 
 

@@ -22,6 +22,7 @@ from kasa_localstack.testing import eventually
 from kasa_servicekit.bus import Bus
 from kasa_servicekit.consumers import BatchingConsumer, Subscription
 from kasa_servicekit.db import Database
+from kasa_servicekit.events import EventWriter
 from kasa_servicekit.migrations import upgrade
 from kasa_servicekit.topology import EVENTS_EXCHANGE, QueuePolicy, parking_queue
 
@@ -52,15 +53,19 @@ async def test_a_burst_is_applied_once_in_batches_and_bad_messages_are_parked(
     await asyncio.to_thread(upgrade, MIGRATIONS, fresh_database)
     db = Database(fresh_database)
     queue = f"audit.batch-test-{uuid4().hex[:6]}"
+    # Audit's own subscription, bound to this test's key only instead of "#".
     subscription = Subscription(
         queue,
+        {},
         (KEY,),
-        every_event.handle,
         parse=every_event.parse,
         batch_size=100,
         batch_handler=every_event.handle_batch,
+        any_event=every_event.handle,
     )
-    consumer = BatchingConsumer(subscription, db, max_attempts=2, prefetch=300)
+    consumer = BatchingConsumer(
+        subscription, db, EventWriter("audit"), max_attempts=2, prefetch=300
+    )
     bus = Bus(real_infra.amqp_url, QueuePolicy(retry_delay_ms=100), [consumer])
     running = asyncio.create_task(bus.run())
     connection = await aio_pika.connect(real_infra.amqp_url)

@@ -21,17 +21,19 @@ import kasa_audit
 from kasa_audit.consumers import every_event
 from kasa_audit.db.chain import entries_in_order
 from kasa_audit.domain.chain import link
-from kasa_audit.main import SUBSCRIPTIONS, build
+from kasa_audit.main import build
 from kasa_localstack import infra
 from kasa_localstack.testing import eventually, free_port, run_kasa
-from kasa_servicekit.consumers import handle_event
+from kasa_servicekit.consumers import Subscription, handle_event
 from kasa_servicekit.db import Database
+from kasa_servicekit.events import EventWriter
 from kasa_servicekit.migrations import upgrade
 from kasa_servicekit.service import create_app
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 MIGRATIONS = Path(kasa_audit.__file__).parent / "db" / "migrations"
+AUDIT_ALL = Subscription.every_event("audit.all", every_event.handle, parse=every_event.parse)
 
 
 def body(workspace_id: UUID, external_id: str) -> bytes:
@@ -52,7 +54,8 @@ def body(workspace_id: UUID, external_id: str) -> bytes:
 
 async def deliver(db: Database, workspace_id: UUID, *external_ids: str) -> None:
     for external_id in external_ids:
-        await handle_event(db, SUBSCRIPTIONS[0], every_event.parse(body(workspace_id, external_id)))
+        envelope = every_event.parse(body(workspace_id, external_id))
+        await handle_event(db, AUDIT_ALL, envelope, EventWriter("audit"))
 
 
 def plain(url: str) -> str:

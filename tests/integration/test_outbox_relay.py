@@ -9,8 +9,10 @@ import pytest
 from kasa_contracts import Actor
 from kasa_contracts.events.identity import UserRegistered
 from kasa_servicekit.bus import Bus
+from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.db import Database
-from kasa_servicekit.outbox import OutboxRelay, add_events, backlog, make_envelope
+from kasa_servicekit.events import At, EventWriter, Pending
+from kasa_servicekit.outbox import OutboxRelay, backlog
 from kasa_servicekit.tables import kit_metadata
 from kasa_servicekit.topology import EVENTS_EXCHANGE, QueuePolicy
 from kasa_servicekit.tracing import configure_tracing, tracer
@@ -21,21 +23,23 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 async def write_events(db: Database, count: int, correlation_id: str) -> set[str]:
     ids = set()
     configure_tracing("test", "none")
-    with tracer().start_as_current_span("request"):
-        for start in range(0, count, 500):
-            envelopes = [
-                make_envelope(
-                    UserRegistered(user_id=uuid4(), name=f"user {i}", workspace_name="w"),
-                    producer="gateway",
-                    workspace_id=uuid4(),
-                    actor=Actor(type="system", id="t"),
-                    correlation_id=correlation_id,
-                )
-                for i in range(start, min(start + 500, count))
-            ]
-            async with db.transaction() as session:
-                await add_events(session, envelopes)
-            ids |= {str(e.event_id) for e in envelopes}
+    events = EventWriter("gateway")
+    token = correlation_id_var.set(correlation_id)
+    try:
+        with tracer().start_as_current_span("request"):
+            for start in range(0, count, 500):
+                pending = [
+                    Pending(
+                        UserRegistered(user_id=uuid4(), name=f"user {i}", workspace_name="w"),
+                        At(uuid4(), Actor(type="system", id="t")),
+                    )
+                    for i in range(start, min(start + 500, count))
+                ]
+                async with db.transaction() as session:
+                    envelopes = await events.write_all(session, pending)
+                ids |= {str(e.event_id) for e in envelopes}
+    finally:
+        correlation_id_var.reset(token)
     return ids
 
 

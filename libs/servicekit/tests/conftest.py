@@ -1,9 +1,18 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from typing import Any
+from uuid import uuid4
 
+import aio_pika
+import pytest
 import pytest_asyncio
 
+from kasa_contracts import Actor, Envelope, EventPayload
+from kasa_contracts.events.integrations import BankAccountRef, TransactionImported
 from kasa_servicekit.db import Database
+from kasa_servicekit.events import At, EventWriter
 from kasa_servicekit.tables import kit_metadata
 
 
@@ -15,3 +24,101 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         await conn.run_sync(kit_metadata.create_all)
     yield database
     await database.dispose()
+
+
+@dataclass
+class FakeMessage:
+    """An incoming AMQP message: just what the consumers read and call."""
+
+    body: bytes
+    headers: dict[str, Any] = field(default_factory=dict)
+    message_id: str | None = None
+    routing_key: str | None = None
+    type: str | None = None
+    correlation_id: str | None = None
+    timestamp: Any = None
+    content_type: str | None = "application/json"
+    acks: int = 0
+
+    async def ack(self) -> None:
+        self.acks += 1
+
+
+@dataclass
+class FakeExchange:
+    """The default exchange: records what the consumer forwards to the retry or parking queue."""
+
+    published: list[tuple[str, aio_pika.Message]] = field(default_factory=list)
+
+    async def publish(
+        self, message: aio_pika.Message, routing_key: str, mandatory: bool = False
+    ) -> None:
+        assert mandatory, "a forwarded message must not vanish unrouted"
+        self.published.append((routing_key, message))
+
+    @property
+    def targets(self) -> list[str]:
+        return [target for target, _ in self.published]
+
+    def redeliver(self, index: int = -1) -> FakeMessage:
+        """The broker delivering a forwarded copy again (after the retry delay)."""
+        target, message = self.published[index]
+        return FakeMessage(
+            body=message.body,
+            headers=dict(message.headers or {}),
+            message_id=message.message_id,
+            routing_key=target,
+            type=message.type,
+            correlation_id=message.correlation_id,
+        )
+
+
+@pytest.fixture
+def exchange() -> FakeExchange:
+    return FakeExchange()
+
+
+WORKSPACE = uuid4()
+PLUGIN = Actor(type="plugin", id="demo")
+
+
+def transaction(external_id: str = "tx-1", **overrides: Any) -> TransactionImported:
+    fields: dict[str, Any] = {
+        "plugin": "demo",
+        "plugin_version": "1.0.0",
+        "sync_id": uuid4(),
+        "account": BankAccountRef(provider_account_id="a1", currency="CZK"),
+        "external_id": external_id,
+        "booking_date": date(2026, 1, 31),
+        "amount": "1234.50",
+        "direction": "income",
+        "currency": "CZK",
+    }
+    return TransactionImported(**(fields | overrides))
+
+
+@pytest.fixture
+def published() -> Callable[..., tuple[Envelope[Any], FakeMessage]]:
+    """An event as integrations published it, and its delivery to a consumer."""
+    writer = EventWriter("integrations")
+
+    def make(
+        payload: EventPayload | None = None, headers: dict[str, Any] | None = None
+    ) -> tuple[Envelope[Any], FakeMessage]:
+        envelope = writer.envelope(payload or transaction(), At(WORKSPACE, PLUGIN))
+        message = FakeMessage(
+            body=envelope.model_dump_json().encode(),
+            headers=dict(headers or {}),
+            message_id=str(envelope.event_id),
+            routing_key=envelope.routing_key,
+            type=envelope.routing_key,
+        )
+        return envelope, message
+
+    return make
+
+
+@pytest.fixture
+def imported() -> Callable[..., TransactionImported]:
+    """A ``TransactionImported`` payload; keyword arguments override its fields."""
+    return transaction

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -69,23 +70,46 @@ def sqlite_urls(data_dir: Path) -> dict[str, str]:
 
 
 class ServiceProcess:
-    """One service as a child process; logs go to a file or, prefixed, to our stdout."""
+    """One service as a child process; logs go to a file or, prefixed, to our stdout.
 
-    def __init__(self, name: str, config: StackConfig, log_dir: Path | None = None) -> None:
+    ``replica`` names a further process of the same service (its own port and log file, the
+    same database and broker), with ``env`` added to its environment.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        log_dir: Path | None = None,
+        *,
+        replica: str | None = None,
+        port: int | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.name = name
         self.config = config
         self.log_dir = log_dir
+        self.label = f"{name}-{replica}" if replica else name
+        self.port = port or config.ports[name]
+        self.extra_env = dict(env or {})
         self.process: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def environment(self) -> dict[str, str]:
+        return {**self.config.service_env(self.name), "PORT": str(self.port), **self.extra_env}
 
     def start(self) -> None:
         command = [sys.executable, "-m", f"kasa_{self.name}", "serve"]
         if self.log_dir:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            self._log_file = open(self.log_dir / f"{self.name}.log", "ab")
+            self._log_file = open(self.log_dir / f"{self.label}.log", "ab")
             self.process = subprocess.Popen(
                 command,
-                env=self.config.service_env(self.name),
+                env=self.environment(),
                 stdout=self._log_file,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -93,7 +117,7 @@ class ServiceProcess:
         else:
             self.process = subprocess.Popen(
                 command,
-                env=self.config.service_env(self.name),
+                env=self.environment(),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -102,7 +126,7 @@ class ServiceProcess:
 
     def _relay_output(self) -> None:
         assert self.process and self.process.stdout
-        prefix = f"\x1b[{COLORS.get(self.name, 37)}m{self.name:>12} |\x1b[0m "
+        prefix = f"\x1b[{COLORS.get(self.name, 37)}m{self.label:>12} |\x1b[0m "
         for line in self.process.stdout:
             sys.stdout.write(prefix + line.decode(errors="replace"))
             sys.stdout.flush()
@@ -117,16 +141,16 @@ class ServiceProcess:
             while True:
                 if not self.running:
                     raise RuntimeError(
-                        f"{self.name} exited with code {self.process and self.process.returncode}"
+                        f"{self.label} exited with code {self.process and self.process.returncode}"
                     )
                 try:
-                    response = await client.get(self.config.url(self.name) + path)
+                    response = await client.get(self.url + path)
                     if response.status_code == 200:
                         return
                 except httpx.HTTPError:
                     pass
                 if asyncio.get_running_loop().time() > deadline:
-                    raise TimeoutError(f"{self.name} not ready at {path} within {timeout:.0f}s")
+                    raise TimeoutError(f"{self.label} not ready at {path} within {timeout:.0f}s")
                 await asyncio.sleep(0.2)
 
     def kill(self) -> None:
@@ -152,7 +176,15 @@ class Stack:
 
     def __init__(self, config: StackConfig, log_dir: Path | None = None) -> None:
         self.config = config
+        self.log_dir = log_dir
         self.services = {name: ServiceProcess(name, config, log_dir) for name in PROCESSES}
+
+    def replica(
+        self, name: str, replica: str, port: int, env: Mapping[str, str] | None = None
+    ) -> ServiceProcess:
+        """A further process of service ``name`` on ``port``, sharing its database and broker;
+        the caller starts and stops it."""
+        return ServiceProcess(name, self.config, self.log_dir, replica=replica, port=port, env=env)
 
     async def start(self, timeout: float = 90) -> None:
         for service in self.services.values():

@@ -81,8 +81,15 @@ class KasaClient:
         )
 
     async def post(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.http.post(
-            path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs
+        return await self.request("POST", path, **kwargs)
+
+    async def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("PUT", path, **kwargs)
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Any call as this user, with their token."""
+        return await self.http.request(
+            method, path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs
         )
 
     async def all_items(self, path: str, **params: Any) -> list[dict[str, Any]]:

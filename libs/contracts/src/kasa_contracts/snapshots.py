@@ -43,7 +43,20 @@ def render_events_doc() -> str:
         lines.append(
             f"| `{key}` | {spec.producer} | {consumers} | {spec.payload.entity_type} | {doc} |"
         )
-    lines += ["", "JSON Schemas: `libs/contracts/schemas/<routing key>.json`.", ""]
+    lines += [
+        "",
+        "JSON Schemas: `libs/contracts/schemas/<routing key>.json`.",
+        "",
+        "## Values on the wire",
+        "",
+        "- Amounts are JSON strings in fixed-point notation (`DecimalString`), never numbers",
+        "  and never exponents.",
+        "- In `changes` (before and after), `kasa_contracts.changes.wire_value` writes every",
+        "  value, whichever service and database produced it: a decimal in fixed-point",
+        '  notation without trailing zeros (`"1500.5"`, `"100"`), dates and times in ISO 8601,',
+        "  ids as strings.",
+        "",
+    ]
     return "\n".join(lines)
 
 

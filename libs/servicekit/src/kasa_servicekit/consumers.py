@@ -1,6 +1,6 @@
 """Consumers: one durable queue per purpose, idempotent handlers, retry, then park.
 
-A handler is a plain async function ``handler(session, envelope)``. The runtime opens a
+A handler is a plain async function ``handler(session, envelope, events)``. The runtime opens a
 transaction, claims the event in the inbox, runs the handler, commits, and only then acks.
 A failure is retried after a delay; after ``max_attempts`` the message is parked with its
 error. Nothing is acked before it is either handled or safely parked.
@@ -11,7 +11,7 @@ import logging
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -25,22 +25,34 @@ from opentelemetry.context import Context
 from prometheus_client import Counter, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasa_contracts import Envelope, parse_envelope
+from kasa_contracts import Envelope, EventPayload, parse_envelope
 from kasa_servicekit import inbox
 from kasa_servicekit.context import causation_id_var, correlation_id_var
 from kasa_servicekit.db import Database, utcnow
+from kasa_servicekit.events import EventWriter
 from kasa_servicekit.topology import declare_instance_queue, parking_queue, retry_queue
 from kasa_servicekit.tracing import extract_context, tracer
 
 log = logging.getLogger("kasa.consumer")
 
-Handler = Callable[[AsyncSession, Envelope[Any]], Awaitable[None]]
+Handler = Callable[[AsyncSession, Envelope[Any], EventWriter], Awaitable[None]]
+"""Applies one event in the caller's transaction; writes any events it causes with the writer."""
 Parser = Callable[[bytes], Envelope[Any]]
 BatchHandler = Callable[
-    [AsyncSession, str, Sequence[tuple[Envelope[Any], Context]]], Awaitable[set[UUID]]
+    [AsyncSession, "Subscription", Sequence[tuple[Envelope[Any], Context]], EventWriter],
+    Awaitable[set[UUID]],
 ]
-"""Applies many events in the caller's transaction, claiming each in the inbox of the named
-consumer; gets each event with the trace context it travelled with; returns the ids it applied."""
+"""Applies many events in the caller's transaction, claiming each in the inbox of the
+subscription's queue; gets each event with the trace context it travelled with; returns the
+ids it applied. ``apply_each`` applies the part of a batch it does not handle set-based."""
+
+FAILURE_HEADERS = ("x-attempt", "x-error", "x-failed-at", "x-original-queue")
+"""Headers a retried or parked message carries about its last failure."""
+
+
+class NoHandlerError(LookupError):
+    """The queue is bound to an event it has no handler for: a wiring mistake, never retried."""
+
 
 CONSUMED = Counter("kasa_events_consumed_total", "Deliveries by outcome", ["queue", "outcome"])
 HANDLE_SECONDS = Histogram("kasa_event_handle_seconds", "Handler time per event", ["queue"])
@@ -48,16 +60,68 @@ HANDLE_SECONDS = Histogram("kasa_event_handle_seconds", "Handler time per event"
 
 @dataclass(frozen=True)
 class Subscription:
-    """A consumer queue, the events bound to it, and the handler that applies them."""
+    """A durable consumer queue, the event types bound to it, and the handler of each.
+
+    Declare one with ``Subscription.of`` (typed events) or ``Subscription.every_event``. The
+    kit binds the queue to each type's routing key, parses each message into the envelope of
+    its catalogued payload type and hands it to the handler of exactly that type, so a
+    handler receives ``Envelope[ItsEvent]``. A message of any other type is parked.
+    """
 
     queue: str
+    handlers: Mapping[type[EventPayload], Handler]
     routing_keys: tuple[str, ...]
-    handler: Handler
     parse: Parser = parse_envelope
     batch_size: int = 1
     """Above 1, messages already delivered are applied together, this many per transaction."""
     batch_handler: BatchHandler | None = None
-    """Applies a whole batch at once; by default each event goes through ``handler``."""
+    """Applies a whole batch at once; by default each event goes through its handler."""
+    any_event: Handler | None = None
+
+    @classmethod
+    def of(
+        cls,
+        queue: str,
+        handlers: Mapping[type[EventPayload], Handler],
+        *,
+        batch_size: int = 1,
+        batch_handler: BatchHandler | None = None,
+    ) -> "Subscription":
+        """A queue for the events in ``handlers``: ``{InvoiceIssued: invoice_issued.handle}``."""
+        if not handlers:
+            raise ValueError(f"subscription {queue} has no events")
+        keys = tuple(dict.fromkeys(event.routing_key() for event in handlers))
+        return cls(queue, dict(handlers), keys, batch_size=batch_size, batch_handler=batch_handler)
+
+    @classmethod
+    def every_event(
+        cls,
+        queue: str,
+        handler: Handler,
+        *,
+        parse: Parser,
+        batch_size: int = 1,
+        batch_handler: BatchHandler | None = None,
+    ) -> "Subscription":
+        """A queue for every event of every service, parsed by ``parse`` (audit's archive)."""
+        return cls(
+            queue,
+            {},
+            ("#",),
+            parse=parse,
+            batch_size=batch_size,
+            batch_handler=batch_handler,
+            any_event=handler,
+        )
+
+    async def handle(
+        self, session: AsyncSession, envelope: Envelope[Any], events: EventWriter
+    ) -> None:
+        """Hand the event to the handler of its exact payload type."""
+        handler = self.any_event or self.handlers.get(type(envelope.payload))
+        if handler is None:
+            raise NoHandlerError(f"{self.queue} has no handler for {envelope.routing_key}")
+        await handler(session, envelope, events)
 
 
 @contextmanager
@@ -79,28 +143,30 @@ def handling(envelope: Envelope[Any], trace_context: Context | None = None) -> I
         causation_id_var.reset(cause)
 
 
-async def handle_event(db: Database, subscription: Subscription, envelope: Envelope[Any]) -> bool:
+async def handle_event(
+    db: Database, subscription: Subscription, envelope: Envelope[Any], events: EventWriter
+) -> bool:
     """Apply one event exactly once: False when the inbox shows it was already handled."""
     with handling(envelope):
         async with db.transaction() as session:
             if not await inbox.claim(session, subscription.queue, envelope.event_id):
                 return False
-            await subscription.handler(session, envelope)
+            await subscription.handle(session, envelope, events)
             return True
 
 
 async def apply_each(
     session: AsyncSession,
-    queue: str,
-    handler: Handler,
-    events: Sequence[tuple[Envelope[Any], Context]],
+    subscription: Subscription,
+    delivered: Sequence[tuple[Envelope[Any], Context]],
+    events: EventWriter,
 ) -> set[UUID]:
-    """Claim each event for ``queue`` and handle it, all in one transaction; the ids applied now."""
+    """Claim each event and handle it, all in one transaction; the ids applied now."""
     applied: set[UUID] = set()
-    for envelope, trace_context in events:
+    for envelope, trace_context in delivered:
         with handling(envelope, trace_context):
-            if await inbox.claim(session, queue, envelope.event_id):
-                await handler(session, envelope)
+            if await inbox.claim(session, subscription.queue, envelope.event_id):
+                await subscription.handle(session, envelope, events)
                 applied.add(envelope.event_id)
     return applied
 
@@ -116,11 +182,13 @@ class Consumer:
         self,
         subscription: Subscription,
         db: Database,
+        events: EventWriter,
         *,
         max_attempts: int = 5,
         prefetch: int = 200,
     ) -> None:
         self.subscription = subscription
+        self.events = events
         self.queue = subscription.queue
         self.routing_keys = subscription.routing_keys
         self.db = db
@@ -152,13 +220,11 @@ class Consumer:
             span_name, context=extract_context(headers), kind=trace.SpanKind.CONSUMER
         ):
             try:
-                applied = await handle_event(self.db, self.subscription, envelope)
+                applied = await handle_event(self.db, self.subscription, envelope, self.events)
             except Exception as exc:
-                target = (
-                    parking_queue(self.queue)
-                    if attempt >= self.max_attempts
-                    else retry_queue(self.queue)
-                )
+                # Waiting does not give a queue a handler it lacks: park such an event now.
+                final = attempt >= self.max_attempts or isinstance(exc, NoHandlerError)
+                target = parking_queue(self.queue) if final else retry_queue(self.queue)
                 await self._forward(message, exchange, target, attempt, exc)
                 outcome = "parked" if target.endswith(".parked") else "retried"
                 CONSUMED.labels(self.queue, outcome).inc()
@@ -185,14 +251,8 @@ class Consumer:
     ) -> None:
         """Hand the message to the retry or parking queue, confirmed, then ack the original."""
         headers = dict(message.headers or {})
-        headers.update(
-            {
-                "x-attempt": attempt,
-                "x-error": _describe(exc),
-                "x-failed-at": utcnow().isoformat(),
-                "x-original-queue": self.queue,
-            }
-        )
+        failure = (attempt, _describe(exc), utcnow().isoformat(), self.queue)
+        headers.update(zip(FAILURE_HEADERS, failure, strict=True))
         headers.setdefault("x-original-routing-key", message.routing_key or "")
         copy = aio_pika.Message(
             message.body,
@@ -321,11 +381,11 @@ class BatchingConsumer(Consumer):
             try:
                 async with self.db.transaction() as session:
                     if self.subscription.batch_handler:
-                        applied = await self.subscription.batch_handler(session, self.queue, events)
-                    else:
-                        applied = await apply_each(
-                            session, self.subscription.queue, self.subscription.handler, events
+                        applied = await self.subscription.batch_handler(
+                            session, self.subscription, events, self.events
                         )
+                    else:
+                        applied = await apply_each(session, self.subscription, events, self.events)
             except Exception as exc:
                 log.warning(
                     "batch of %d on %s failed (%s); handling its events one by one",
@@ -344,7 +404,9 @@ class BatchingConsumer(Consumer):
             await message.ack()
 
 
-def consumer_for(subscription: Subscription, db: Database, **options: Any) -> Consumer:
+def consumer_for(
+    subscription: Subscription, db: Database, events: EventWriter, **options: Any
+) -> Consumer:
     """The consumer a subscription asks for: batching when its ``batch_size`` is above 1."""
     kind = BatchingConsumer if subscription.batch_size > 1 else Consumer
-    return kind(subscription, db, **options)
+    return kind(subscription, db, events, **options)

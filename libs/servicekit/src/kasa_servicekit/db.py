@@ -131,6 +131,12 @@ class Database:
         await self.engine.dispose()
 
 
+def dialect_insert(session: AsyncSession, table: Any) -> Any:
+    """``INSERT`` with the backend's ``ON CONFLICT`` clauses (PostgreSQL's or SQLite's)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(table)
+
+
 async def insert_if_absent(
     session: AsyncSession, table: Table, values: dict[str, Any], unique: list[str]
 ) -> bool:
@@ -138,8 +144,7 @@ async def insert_if_absent(
 
     Safe under concurrency on both backends (``INSERT … ON CONFLICT DO NOTHING``).
     """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
+    stmt = dialect_insert(session, table).values(**values)
+    stmt = stmt.on_conflict_do_nothing(index_elements=unique)
     result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Header
+from fastapi.responses import JSONResponse
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, Uuid, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,3 +105,48 @@ async def remember(
     if not stored:
         # Another request with this key committed first; ours must not create anything.
         raise ProblemError(409, "Conflict", "a request with this Idempotency-Key is in progress")
+
+
+@dataclass(frozen=True)
+class Once:
+    """One ``Idempotency-Key`` POST: replay its stored response, or store the first one.
+
+    ::
+
+        once = Once.of(principal.workspace_id, "POST /api/v1/accounts", key, body_json)
+        async with db.transaction() as session:
+            if (replayed := await once.replayed(session)) is not None:
+                return replayed
+            ...  # the change
+            return await once.remember(session, out_json)
+    """
+
+    workspace_id: UUID
+    scope: str
+    key: str | None
+    body_hash: str
+
+    @classmethod
+    def of(cls, workspace_id: UUID, scope: str, key: str | None, body: Any) -> "Once":
+        """For a request body in its JSON form (``model_dump(mode="json")``)."""
+        return cls(workspace_id, scope, key, request_hash(body))
+
+    async def replayed(self, session: AsyncSession) -> JSONResponse | None:
+        """The response stored for this key, or None when the request is new."""
+        stored = await replay(session, self.workspace_id, self.scope, self.key, self.body_hash)
+        return None if stored is None else JSONResponse(stored.body, stored.status_code)
+
+    async def remember(
+        self, session: AsyncSession, response: Any, status_code: int = 201
+    ) -> JSONResponse:
+        """Store the JSON-ready ``response`` in the caller's transaction and return it."""
+        await remember(
+            session,
+            self.workspace_id,
+            self.scope,
+            self.key,
+            self.body_hash,
+            status_code,
+            response,
+        )
+        return JSONResponse(response, status_code)

@@ -3,11 +3,9 @@
 from collections.abc import Iterable
 from uuid import UUID
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasa_servicekit.db import insert_if_absent, utcnow
+from kasa_servicekit.db import dialect_insert, insert_if_absent, utcnow
 from kasa_servicekit.tables import inbox
 
 
@@ -38,6 +36,10 @@ async def claim_many(session: AsyncSession, consumer: str, event_ids: Iterable[U
     rows = [
         {"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in unique
     ]
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = dialect_insert(inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id)
+    stmt = (
+        dialect_insert(session, inbox)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(inbox.c.event_id)
+    )
     return set((await session.execute(stmt)).scalars())

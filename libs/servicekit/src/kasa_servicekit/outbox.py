@@ -1,33 +1,25 @@
 """The transactional outbox: events are written with the change, and a relay publishes them.
 
-``add_events`` inserts events in the caller's transaction, so a change and its events commit
-or roll back together. ``OutboxRelay`` is the only code that publishes to RabbitMQ: it claims
-a batch of unpublished rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite the single
-``UPDATE … RETURNING`` runs under the database's write lock), publishes them with publisher
-confirms, marks them published and keeps them for the retention window.
+``EventWriter`` (``events.py``) inserts events in the caller's transaction, so a change and
+its events commit or roll back together. ``OutboxRelay`` is the only code that publishes to
+RabbitMQ: it claims a batch of unpublished rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL;
+on SQLite the single ``UPDATE … RETURNING`` runs under the database's write lock), publishes
+them with publisher confirms, marks them published and keeps them for the retention window.
 """
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from opentelemetry import context as otel_context
-from opentelemetry import propagate
-from opentelemetry.context import Context
 from prometheus_client import Counter, Gauge
-from sqlalchemy import delete, event, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
-from kasa_contracts import Actor, Envelope, EventPayload
-from kasa_servicekit.auth import Principal
 from kasa_servicekit.bus import Bus, OutgoingMessage
-from kasa_servicekit.context import causation_id_var, correlation_id_var
 from kasa_servicekit.db import Database, utcnow
-from kasa_servicekit.ids import new_id
+from kasa_servicekit.events import OUTBOX_WRITTEN
 from kasa_servicekit.tables import outbox
 
 log = logging.getLogger("kasa.outbox")
@@ -36,7 +28,6 @@ PUBLISHED = Counter("kasa_outbox_published_total", "Events confirmed by the brok
 PUBLISH_FAILURES = Counter("kasa_outbox_publish_failures_total", "Batches the broker refused")
 BACKLOG = Gauge("kasa_outbox_backlog", "Events written but not yet confirmed by the broker")
 
-_SESSION_FLAG = "kasa_outbox_written"
 _wakeups: set[asyncio.Event] = set()
 
 
@@ -44,97 +35,9 @@ _wakeups: set[asyncio.Event] = set()
 def _wake_relays(session: Session) -> None:
     # A committed transaction that wrote events wakes the in-process relay at once, so
     # latency does not depend on the poll interval.
-    if session.info.pop(_SESSION_FLAG, False):
+    if session.info.pop(OUTBOX_WRITTEN, False):
         for wakeup in _wakeups:
             wakeup.set()
-
-
-def make_envelope(
-    payload: EventPayload,
-    *,
-    producer: str,
-    workspace_id: UUID,
-    actor: Actor,
-    correlation_id: str | None = None,
-    causation_id: UUID | None = None,
-) -> Envelope[Any]:
-    """Wrap a payload; correlation and causation default to the current request or event."""
-    return Envelope[type(payload)](
-        event_id=new_id(),
-        event_type=payload.event_type,
-        event_version=payload.event_version,
-        occurred_at=utcnow(),
-        producer=producer,
-        workspace_id=workspace_id,
-        actor=actor,
-        correlation_id=correlation_id or correlation_id_var.get(),
-        causation_id=causation_id or causation_id_var.get(),
-        payload=payload,
-    )
-
-
-async def add_events(session: AsyncSession, envelopes: Sequence[Envelope[Any]]) -> None:
-    """Write events into the outbox inside the caller's open transaction."""
-    current = otel_context.get_current()
-    await add_traced_events(session, [(env, current) for env in envelopes])
-
-
-async def add_payloads(
-    session: AsyncSession,
-    *payloads: EventPayload,
-    producer: str,
-    workspace_id: UUID,
-    actor: Actor,
-) -> None:
-    """``make_envelope`` and ``add_events`` for payloads of one producer, workspace and actor."""
-    envelopes = [
-        make_envelope(p, producer=producer, workspace_id=workspace_id, actor=actor)
-        for p in payloads
-    ]
-    await add_events(session, envelopes)
-
-
-async def add_caller_events(
-    session: AsyncSession, principal: Principal, *payloads: EventPayload, producer: str
-) -> None:
-    """Events of a change the caller made: in their workspace, with them as the actor."""
-    await add_payloads(
-        session,
-        *payloads,
-        producer=producer,
-        workspace_id=principal.workspace_id,
-        actor=principal.actor,
-    )
-
-
-async def add_traced_events(
-    session: AsyncSession, events: Sequence[tuple[Envelope[Any], Context]]
-) -> None:
-    """``add_events`` for batch handlers: each event carries the trace of its own context.
-
-    A batch applies many incoming events in one transaction; the events written for each of
-    them continue that event's trace, as they would had it been handled alone.
-    """
-    if not events:
-        return
-    now = utcnow()
-    rows = []
-    for env, trace_context in events:
-        headers: dict[str, str] = {}
-        propagate.inject(headers, context=trace_context)
-        rows.append(
-            {
-                "id": env.event_id,
-                "routing_key": env.routing_key,
-                "workspace_id": env.workspace_id,
-                "body": env.model_dump_json(),
-                "correlation_id": env.correlation_id,
-                "headers": headers,
-                "created_at": now,
-            }
-        )
-    await session.execute(insert(outbox), rows)
-    session.sync_session.info[_SESSION_FLAG] = True
 
 
 class OutboxRelay:

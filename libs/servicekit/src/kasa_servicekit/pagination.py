@@ -13,6 +13,7 @@ from sqlalchemy import Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from kasa_contracts.changes import wire_value
 from kasa_servicekit.problems import ProblemError
 
 T = TypeVar("T")
@@ -27,12 +28,7 @@ class Page(BaseModel, Generic[T]):
 
 
 def _encode(values: Sequence[Any]) -> str:
-    def plain(v: Any) -> Any:
-        if isinstance(v, (UUID, date, datetime)):
-            return v.isoformat() if not isinstance(v, UUID) else str(v)
-        return v
-
-    raw = json.dumps([plain(v) for v in values]).encode()
+    raw = json.dumps([wire_value(v) for v in values]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

@@ -19,9 +19,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.bus import Bus
-from kasa_servicekit.consumers import Subscription, consumer_for
+from kasa_servicekit.consumers import (
+    InstanceConsumer,
+    InstanceSubscription,
+    Subscription,
+    consumer_for,
+)
 from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.db import Database
+from kasa_servicekit.events import EventWriter
 from kasa_servicekit.logs import configure_logging
 from kasa_servicekit.operations import operations_router
 from kasa_servicekit.outbox import OutboxRelay
@@ -49,7 +55,8 @@ class ServiceSpec:
     metadata: MetaData
     migrations: Path
     routers: Sequence[APIRouter] = ()
-    subscriptions: Sequence[Subscription] = ()
+    subscriptions: Sequence[Subscription | InstanceSubscription] = ()
+    """One typed line per queue, e.g. ``Subscription.of("ledger.invoices", {InvoiceIssued: …})``."""
     on_startup: Sequence[StartupHook] = ()
     """Run once the database is open, before traffic (e.g. recover interrupted work)."""
     background: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
@@ -65,6 +72,8 @@ class Runtime:
     settings: ServiceSettings
     db: Database
     bus: Bus
+    events: EventWriter
+    """The service's one event writer; its producer is the spec's name."""
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
@@ -94,6 +103,14 @@ Db = Annotated[Database, Depends(get_db)]
 """The service's database; open a unit of work with ``async with db.transaction() as s``."""
 
 
+async def get_events(request: Request) -> EventWriter:
+    return request.app.state.runtime.events
+
+
+Events = Annotated[EventWriter, Depends(get_events)]
+"""The service's event writer, for use cases that change something."""
+
+
 def create_app(spec: ServiceSpec) -> FastAPI:
     settings = spec.settings
     configure_logging(spec.name, settings.log_level, settings.log_format)
@@ -104,21 +121,23 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         retry_delay_ms=settings.consumer_retry_delay_ms,
         archive_max_age=settings.archive_max_age,
     )
-    consumers = (
-        [
+    events = EventWriter(spec.name)
+    consumers: list[Any] = []
+    for sub in spec.subscriptions if settings.run_consumers else ():
+        if isinstance(sub, InstanceSubscription):
+            consumers.append(InstanceConsumer(sub))
+            continue
+        consumers.append(
             consumer_for(
                 sub,
                 db,
+                events,
                 max_attempts=settings.consumer_max_attempts,
                 prefetch=settings.consumer_prefetch,
             )
-            for sub in spec.subscriptions
-        ]
-        if settings.run_consumers
-        else []
-    )
+        )
     bus = Bus(settings.amqp_url, policy, consumers)
-    runtime = Runtime(spec, settings, db, bus)
+    runtime = Runtime(spec, settings, db, bus, events)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

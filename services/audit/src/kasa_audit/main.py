@@ -1,6 +1,5 @@
 """Composition root of the audit service."""
 
-from dataclasses import replace
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -13,23 +12,13 @@ from kasa_audit.api import (
     chain_anchors,
     event_archive,
 )
-from kasa_audit.chain_anchors import anchor_chains
+from kasa_audit.app.chain_anchors import anchor_chains
 from kasa_audit.consumers import every_event
 from kasa_audit.db.tables import metadata
 from kasa_audit.settings import AuditSettings
 from kasa_servicekit.cli import service_main
 from kasa_servicekit.consumers import Subscription
 from kasa_servicekit.service import ServiceSpec, create_app
-
-SUBSCRIPTIONS = [
-    Subscription(
-        "audit.all",
-        ("#",),
-        every_event.handle,
-        parse=every_event.parse,
-        batch_handler=every_event.handle_batch,
-    ),
-]
 
 
 def build() -> ServiceSpec:
@@ -48,8 +37,16 @@ def build() -> ServiceSpec:
             audit_events.router,
             event_archive.router,
         ],
-        # Audit receives every event: what is already delivered is applied in batches.
-        subscriptions=[replace(s, batch_size=settings.batch_size) for s in SUBSCRIPTIONS],
+        subscriptions=[
+            # Audit receives every event: what is already delivered is applied in batches.
+            Subscription.every_event(
+                "audit.all",
+                every_event.handle,
+                parse=every_event.parse,
+                batch_size=settings.batch_size,
+                batch_handler=every_event.handle_batch,
+            ),
+        ],
         background=[anchor_chains],
     )
 

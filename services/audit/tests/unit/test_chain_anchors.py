@@ -1,132 +1,51 @@
-"""Anchoring chain heads outside the database: only moved heads, once, and checkable."""
+"""Anchoring rounds and the anchor check, on in-memory stores."""
 
-import asyncio
-import json
-import sqlite3
 from datetime import timedelta
-from pathlib import Path
 from uuid import uuid4
 
-import pytest
-from sqlalchemy.engine import make_url
+from kasa_audit.app.chain_anchors import anchor_heads, check_anchors
+from kasa_audit.app.trail import append
+from kasa_audit.domain.anchors import Anchor
+from kasa_contracts.events.audit import ChainAnchored
+from kasa_servicekit.events import RecordedEvents
 
-import kasa_audit
-from kasa_audit.chain_anchors import anchor_heads
-from kasa_audit.db.chain import head_of
-from kasa_servicekit.db import Database
-from kasa_servicekit.migrations import upgrade
-from kasa_servicekit.testing import outbox_events
+from .conftest import FakeAnchors, FakeChains, FakeTrail, envelope
 
-MIGRATIONS = Path(kasa_audit.__file__).parent / "db" / "migrations"
-ANCHORED = "audit.chain.anchored.v1"
+DAY = timedelta(hours=24)
+HA = "a" * 64
 
 
-async def anchor_now(db, refresh_after=timedelta(hours=24)):
-    return await anchor_heads(db, refresh_after)
-
-
-@pytest.fixture
-async def db(database_url):
-    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
-    database = Database(database_url)
-    yield database
-    await database.dispose()
-
-
-def imported(event, workspace, n):
-    return [
-        event("integrations.transaction.imported", {"external_id": f"x{i}"}, workspace_id=workspace)
-        for i in range(n)
-    ]
-
-
-def sent(envelopes):
-    return {(e.workspace_id, e.payload.seq, e.payload.hash) for e in envelopes}
-
-
-async def test_only_heads_that_moved_since_their_last_anchor_are_anchored(db, event, feed):
+async def test_a_round_publishes_one_anchor_per_moved_head_in_its_workspace():
     a, b = uuid4(), uuid4()
-    await feed(*imported(event, a, 3), *imported(event, b, 2))
-
-    first = await anchor_now(db)
-    head_a, head_b = await head_of(db, a), await head_of(db, b)
-    assert sent(first) == {(a, 3, head_a.hash), (b, 2, head_b.hash)}
-    assert {e.routing_key for e in first} == {ANCHORED}
-
-    await feed(*imported(event, a, 1))
-    second = await anchor_now(db)
-    assert sent(second) == {(a, 4, (await head_of(db, a)).hash)}, "b did not move"
-
-    assert await anchor_now(db) == [], "nothing moved, nothing is published"
-    published = await outbox_events(db, ANCHORED)
-    assert [e.event_id for e in published] == [e.event_id for e in first + second]
-    assert all(e.payload.workspace_id == e.workspace_id for e in published)
+    anchors = FakeAnchors({a: (3, HA), b: (0, "0" * 64)})
+    events = RecordedEvents("audit")
+    written = await anchor_heads(anchors, events, DAY)
+    [anchor] = written
+    assert isinstance(anchor.payload, ChainAnchored)
+    assert (anchor.workspace_id, anchor.payload.seq, anchor.payload.hash) == (a, 3, HA)
+    assert (anchor.actor.type, anchor.actor.id) == ("system", "audit")
+    assert await anchor_heads(anchors, events, DAY) == [], "nothing moved, nothing published"
 
 
-async def test_a_head_that_did_not_move_is_anchored_again_once_its_anchor_is_old(db, event, feed):
-    quiet, busy = uuid4(), uuid4()
-    await feed(*imported(event, quiet, 2), *imported(event, busy, 1))
-    first = await anchor_now(db)
-    await feed(*imported(event, busy, 1))
-
-    assert sent(await anchor_now(db, refresh_after=timedelta(hours=1))) == {
-        (busy, 2, (await head_of(db, busy)).hash)
-    }
-    # Every anchor is now older than a zero refresh: the quiet head is published again, so
-    # the archive stream, which forgets old messages, still holds an anchor of it.
-    again = await anchor_now(db, refresh_after=timedelta(0))
-    assert sent(again) == {
-        (quiet, 2, next(e.payload.hash for e in first if e.workspace_id == quiet)),
-        (busy, 2, (await head_of(db, busy)).hash),
-    }
+async def test_a_head_is_anchored_again_once_its_anchor_is_old():
+    ws = uuid4()
+    anchors = FakeAnchors({ws: (2, "b" * 64)})
+    events = RecordedEvents("audit")
+    await anchor_heads(anchors, events, DAY)
+    again = await anchor_heads(anchors, events, timedelta(0))
+    assert [e.payload.seq for e in again] == [2]
+    assert len(events.payloads(ChainAnchored)) == 2
 
 
-async def test_audit_archives_its_own_anchors_without_moving_the_chain(db, event, feed):
-    workspace = uuid4()
-    await feed(*imported(event, workspace, 2))
-    [anchor] = await anchor_now(db)
-
-    # The anchor comes back to audit through the ``#`` binding, like every event.
-    await feed(anchor.model_dump_json().encode())
-
-    head = await head_of(db, workspace)
-    assert (head.seq, head.hash) == (anchor.payload.seq, anchor.payload.hash)
-    assert await anchor_now(db) == [], "no anchor of an anchor, so no endless loop"
-    file = str(make_url(db.engine.url).database)
-    with sqlite3.connect(file) as conn:
-        archived = conn.execute(
-            "SELECT body FROM event_archive WHERE routing_key = ?", (ANCHORED,)
-        ).fetchall()
-    assert [json.loads(body)["payload"]["seq"] for (body,) in archived] == [2]
-
-
-async def test_the_check_names_anchors_whose_entry_was_rewritten_or_removed(
-    client, event, feed, database_url
-):
-    workspace = uuid4()
-    await feed(*imported(event, workspace, 4))
-    db = Database(database_url)
-    try:
-        [anchor] = await anchor_now(db)
-    finally:
-        await db.dispose()
-    anchors = [
-        {"workspace_id": str(workspace), "seq": 4, "hash": anchor.payload.hash},
-        {"workspace_id": str(workspace), "seq": 9, "hash": "f" * 64},
-    ]
-
-    result = client.post("/ops/audit/anchors/check", json={"anchors": anchors[:1]}).json()
-    assert result == {"ok": True, "checked": 1, "failed": []}
-
-    with sqlite3.connect(str(make_url(database_url).database)) as conn:
-        conn.execute(
-            "UPDATE audit_entries SET hash = ? WHERE seq = 4 AND workspace_id = ?",
-            ("e" * 64, workspace.hex),
-        )
-    result = client.post("/ops/audit/anchors/check", json={"anchors": anchors}).json()
-    assert result["ok"] is False
-    assert [(f["seq"], f["status"], f["stored_hash"]) for f in result["failed"]] == [
-        (4, "differs", "e" * 64),
-        (9, "missing", None),
-    ]
-    assert result["failed"][0]["anchored_hash"] == anchor.payload.hash
+async def test_the_check_names_anchors_the_trail_no_longer_matches():
+    ws = uuid4()
+    trail = FakeTrail()
+    await append(trail, [(envelope("ledger.transaction.recorded", ws), None) for _ in range(2)])
+    chains = FakeChains(trail.entries, trail.heads)
+    second = trail.entries[1]
+    kept = Anchor(ws, 2, second["hash"])
+    rewritten = Anchor(ws, 1, "f" * 64)
+    gone = Anchor(ws, 9, "e" * 64)
+    failed = await check_anchors(chains, [kept, rewritten, gone])
+    assert [(m.anchor, m.status) for m in failed] == [(rewritten, "differs"), (gone, "missing")]
+    assert failed[0].stored.event_id == trail.entries[0]["event_id"]

@@ -4,44 +4,39 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from kasa_gateway import __version__, log_redaction
-from kasa_gateway.api import (
-    auth,
-    invitations,
-    me,
-    openapi,
-    proxy,
-    web_sessions,
-    workspaces,
-    ws,
-)
-from kasa_gateway.api.deps import Limiters
+from kasa_gateway import __version__
+from kasa_gateway.api import auth, invitations, me, openapi, proxy, web_sessions, workspaces, ws
+from kasa_gateway.api.errors import install_problems
+from kasa_gateway.api.readiness import install_readiness
 from kasa_gateway.db.tables import metadata
+from kasa_gateway.domain.rate_limits import Limiters, RateLimiter
 from kasa_gateway.guards.api_rate_limit import ApiRateLimit
 from kasa_gateway.guards.body_limit import BodySizeLimit
 from kasa_gateway.guards.cookie_sessions import CookieSessions
 from kasa_gateway.guards.security_headers import SecurityHeaders
-from kasa_gateway.readiness import install_readiness
-from kasa_gateway.realtime import PUSHED_EVENTS, Hub, parse_pushed
-from kasa_gateway.routes import upstream_urls
-from kasa_gateway.sessions import WebSessions
+from kasa_gateway.push import log_redaction
+from kasa_gateway.push.hub import PUSHED_EVENTS, Hub, parse_pushed
 from kasa_gateway.settings import GatewaySettings
-from kasa_gateway.signing_keys import load_key_ring
+from kasa_gateway.tokens.signing_keys import load_key_ring
+from kasa_gateway.tokens.web_sessions import WebSessions
 from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.cli import service_main
-from kasa_servicekit.consumers import InstanceConsumer, InstanceSubscription
+from kasa_servicekit.consumers import InstanceSubscription
 from kasa_servicekit.service import Runtime, ServiceSpec, create_app
 
 
 def build() -> ServiceSpec:
     settings = GatewaySettings()
+    hub = Hub()
     apps: list[FastAPI] = []
 
     def configure(app: FastAPI) -> None:
         apps.append(app)
+        app.state.hub = hub
         configure_tokens(app, settings)
         configure_routing(app, settings)
-        configure_push(app, settings)
+        install_problems(app)
+        log_redaction.install()  # a socket's URL may carry its token
         configure_guards(app, settings)
 
     async def upstream_clients(_runtime: Runtime) -> None:
@@ -68,6 +63,10 @@ def build() -> ServiceSpec:
             proxy.unknown_resources,
             proxy.pages,
         ],
+        # Every gateway instance needs every pushed event for its own clients: its own queue.
+        subscriptions=[
+            InstanceSubscription("gateway.push", PUSHED_EVENTS, hub.publish, parse_pushed),
+        ],
         background=[upstream_clients],
         configure_app=configure,
     )
@@ -82,24 +81,20 @@ def configure_tokens(app: FastAPI, settings: GatewaySettings) -> None:
     app.state.verifier = JwksVerifier.with_keys(
         keys.jwks, settings.jwt_issuer, settings.jwt_audience
     )
-    app.state.limiters = Limiters.from_settings(settings)
+    app.state.limiters = Limiters(
+        login_per_account=RateLimiter(settings.login_rate_per_account),
+        login_per_address=RateLimiter(settings.login_rate_per_address),
+        register_per_address=RateLimiter(settings.register_rate_per_address),
+        api_per_user=RateLimiter(settings.api_rate_per_user),
+    )
 
 
 def configure_routing(app: FastAPI, settings: GatewaySettings) -> None:
     app.state.upstream = proxy.create_upstream_client(settings.upstream_timeout_s)
     app.state.upstream_client = settings.upstream_client
     app.state.upstream_timeout = settings.upstream_timeout_s
-    app.state.upstream_urls = upstream_urls(settings)
+    app.state.upstream_urls = settings.upstream_urls()
     install_readiness(app)
-
-
-def configure_push(app: FastAPI, settings: GatewaySettings) -> None:
-    log_redaction.install()  # the socket's URL may carry its token
-    app.state.hub = hub = Hub()
-    # Every gateway instance needs every pushed event for its own clients: its own queue.
-    push = InstanceSubscription("gateway.push", PUSHED_EVENTS, hub.publish, parse_pushed)
-    if settings.run_consumers:
-        app.state.runtime.bus.consumers.append(InstanceConsumer(push))
 
 
 def configure_guards(app: FastAPI, settings: GatewaySettings) -> None:

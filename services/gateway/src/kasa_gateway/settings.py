@@ -71,6 +71,16 @@ class GatewaySettings(ServiceSettings):
         default=10 * 1024 * 1024, ge=1024, validation_alias="MAX_BODY_BYTES"
     )
 
+    def upstream_urls(self) -> dict[str, str]:
+        """Where each service behind the gateway listens."""
+        return {
+            "integrations": self.integrations_url,
+            "ledger": self.ledger_url,
+            "invoicing": self.invoicing_url,
+            "audit": self.audit_url,
+            "web": self.web_url,
+        }
+
     @field_validator("previous_key_files", mode="before")
     @classmethod
     def _split_paths(cls, value: object) -> object:

@@ -1,67 +1,226 @@
-"""The gateway's real app on a fresh SQLite database, configurable per test."""
+"""An in-memory identity store, recorded events and a key ring: use cases without a database."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from uuid import UUID
 
 import pytest
-from fastapi.testclient import TestClient
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kasa_gateway.main import build
-from kasa_servicekit.migrations import upgrade
-from kasa_servicekit.service import create_app
-from kasa_servicekit.testing import outbox_events
+from kasa_gateway.db.tables import Invitation, Membership, RefreshToken, User, WebSession, Workspace
+from kasa_gateway.domain.login_throttle import Failure, LockoutPolicy, Throttle, after_failure
+from kasa_gateway.domain.rate_limits import Limiters, RateLimiter
+from kasa_gateway.settings import GatewaySettings
+from kasa_gateway.tokens.signing_keys import KeyRing, SigningKey
+from kasa_servicekit.auth import Principal
+from kasa_servicekit.db import utcnow
+from kasa_servicekit.events import RecordedEvents
 
 PASSWORD = "a long enough secret"
 
 
-@pytest.fixture
-def gateway_env(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/gateway.db")
-    monkeypatch.setenv("JWT_SIGNING_KEY_FILE", str(tmp_path / "key.pem"))
-    monkeypatch.setenv("AMQP_URL", "amqp://guest:guest@127.0.0.1:1/")  # broker not needed here
-    return monkeypatch
+class FakeIdentities:
+    """``Identities`` over plain dicts. It does not roll back: a refused use case is expected
+    to refuse before it writes, and the tests check that through what is stored."""
+
+    session = None
+
+    def __init__(self) -> None:
+        self.users: dict[UUID, User] = {}
+        self.workspaces: dict[UUID, Workspace] = {}
+        self.memberships: dict[tuple[UUID, UUID], Membership] = {}
+        self.refresh_tokens: dict[UUID, RefreshToken] = {}
+        self.web_sessions: dict[UUID, WebSession] = {}
+        self.invitations: dict[UUID, Invitation] = {}
+        self.throttles: dict[str, Throttle] = {}
+
+    async def add(self, *rows: Any) -> None:
+        for row in rows:
+            if isinstance(row, User):
+                self.users[row.id] = row
+            elif isinstance(row, Workspace):
+                self.workspaces[row.id] = row
+            elif isinstance(row, Membership):
+                self.memberships[(row.user_id, row.workspace_id)] = row
+            elif isinstance(row, RefreshToken):
+                row.used_at = row.revoked_at = None
+                self.refresh_tokens[row.id] = row
+            elif isinstance(row, WebSession):
+                row.revoked_at = None
+                self.web_sessions[row.id] = row
+            elif isinstance(row, Invitation):
+                row.accepted_at = row.revoked_at = None
+                self.invitations[row.id] = row
+            else:
+                raise TypeError(row)
+
+    async def delete(self, row: Any) -> None:
+        assert isinstance(row, Membership)
+        del self.memberships[(row.user_id, row.workspace_id)]
+
+    async def user(self, user_id):
+        return self.users.get(user_id)
+
+    async def user_by_email(self, email):
+        return next((u for u in self.users.values() if u.email == email), None)
+
+    async def user_name(self, user_id):
+        user = self.users.get(user_id)
+        return user.name if user else None
+
+    async def email_taken(self, email):
+        return any(u.email.lower() == email for u in self.users.values())
+
+    async def update_user(self, user_id, **values):
+        for name, value in values.items():
+            setattr(self.users[user_id], name, value)
+
+    async def workspace(self, workspace_id):
+        return self.workspaces.get(workspace_id)
+
+    async def membership(self, user_id, workspace_id):
+        return self.memberships.get((user_id, workspace_id))
+
+    def _of(self, user_id):
+        return sorted(
+            (m for m in self.memberships.values() if m.user_id == user_id),
+            key=lambda m: m.created_at,
+        )
+
+    async def first_membership(self, user_id):
+        return next(iter(self._of(user_id)), None)
+
+    async def workspaces_of(self, user_id):
+        return [(self.workspaces[m.workspace_id], m.role) for m in self._of(user_id)]
+
+    async def members(self, workspace_id):
+        found = [m for m in self.memberships.values() if m.workspace_id == workspace_id]
+        return [(m, self.users[m.user_id]) for m in sorted(found, key=lambda m: m.created_at)]
+
+    async def is_member(self, workspace_id, email):
+        return any(u.email == email for _, u in await self.members(workspace_id))
+
+    async def owners(self, workspace_id):
+        return sum(m.role == "owner" for m, _ in await self.members(workspace_id))
+
+    async def locked_until(self, email):
+        throttle = self.throttles.get(email)
+        return throttle.locked_until if throttle else None
+
+    async def record_failure(self, policy: LockoutPolicy, email: str) -> Failure:
+        now = utcnow()
+        counted, failure = after_failure(self.throttles.get(email, Throttle(0, now)), now, policy)
+        self.throttles[email] = counted
+        return failure
+
+    async def clear_failures(self, email):
+        self.throttles.pop(email, None)
+
+    async def refresh_token(self, token_hash):
+        return next((t for t in self.refresh_tokens.values() if t.token_hash == token_hash), None)
+
+    async def use_refresh_token(self, token_id, now):
+        token = self.refresh_tokens[token_id]
+        if token.used_at or token.revoked_at:
+            return False
+        token.used_at = now
+        return True
+
+    async def revoke_families(self, families):
+        for token in self.refresh_tokens.values():
+            if token.family_id in families and token.revoked_at is None:
+                token.revoked_at = utcnow()
+
+    async def revoke_session(self, session_id):
+        await self.revoke_families([session_id])
+        web = self.web_sessions.get(session_id)
+        if web is not None and web.revoked_at is None:
+            web.revoked_at = utcnow()
+
+    async def revoke_other_sessions(self, user_id, keep):
+        for token in self.refresh_tokens.values():
+            if token.user_id == user_id and token.family_id != keep:
+                token.revoked_at = token.revoked_at or utcnow()
+        for web in self.web_sessions.values():
+            if web.user_id == user_id and web.id != keep:
+                web.revoked_at = web.revoked_at or utcnow()
+
+    async def revoke_workspace_sessions(self, user_id, workspace_id):
+        for row in (*self.refresh_tokens.values(), *self.web_sessions.values()):
+            if row.user_id == user_id and row.workspace_id == workspace_id:
+                row.revoked_at = row.revoked_at or utcnow()
+
+    async def move_web_session(self, session_id, user_id, workspace_id):
+        web = self.web_sessions.get(session_id)
+        if web is None or web.user_id != user_id or web.revoked_at is not None:
+            return False
+        web.workspace_id = workspace_id
+        return True
+
+    async def invitation(self, invitation_id):
+        return self.invitations.get(invitation_id)
+
+    async def invitation_by_token(self, token_hash):
+        return next((i for i in self.invitations.values() if i.token_hash == token_hash), None)
+
+    async def pending_invitations(self, workspace_id, now: datetime):
+        return sorted(
+            (
+                i
+                for i in self.invitations.values()
+                if i.workspace_id == workspace_id
+                and i.accepted_at is None
+                and i.revoked_at is None
+                and i.expires_at > now
+            ),
+            key=lambda i: i.created_at,
+        )
+
+
+class FakeStore:
+    """``IdentityStore`` whose every unit of work sees the same in-memory identities."""
+
+    def __init__(self) -> None:
+        self.tx = FakeIdentities()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[FakeIdentities]:
+        yield self.tx
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[FakeIdentities]:
+        yield self.tx
 
 
 @pytest.fixture
-def make_client(gateway_env):
-    clients = []
-
-    def make(**env: str) -> TestClient:
-        for name, value in env.items():
-            gateway_env.setenv(name, value)
-        spec = build()
-        upgrade(spec.migrations, spec.settings.database_url)
-        client = TestClient(create_app(spec))
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
+def store() -> FakeStore:
+    return FakeStore()
 
 
 @pytest.fixture
-def client(make_client):
-    return make_client()
+def events() -> RecordedEvents:
+    return RecordedEvents("gateway")
 
 
-def register(client, email="eva@example.com", password=PASSWORD, workspace="Eva s.r.o."):
-    response = client.post(
-        "/api/v1/auth/register",
-        json={"email": email, "password": password, "name": "Eva", "workspace_name": workspace},
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
+@pytest.fixture
+def settings(monkeypatch) -> GatewaySettings:
+    # Nothing here opens the database; the settings only insist on naming one.
+    monkeypatch.setenv("DATABASE_URL", "sqlite+aiosqlite:///:memory:")
+    monkeypatch.setenv("LOGIN_FAILURES_BEFORE_LOCKOUT", "3")
+    return GatewaySettings()
 
 
-def login(client, email="eva@example.com", password=PASSWORD):
-    response = client.post("/api/v1/auth/token", json={"email": email, "password": password})
-    assert response.status_code == 200, response.text
-    return response.json()
+@pytest.fixture
+def keys() -> KeyRing:
+    return KeyRing(SigningKey(Ed25519PrivateKey.generate(), kid="test"))
 
 
-def bearer(tokens) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
+@pytest.fixture
+def limiters() -> Limiters:
+    return Limiters(RateLimiter(100), RateLimiter(100), RateLimiter(100), RateLimiter(1000))
 
 
-def events(client, routing_key=None):
-    db = client.app.state.runtime.db
-    return client.portal.call(outbox_events, db, routing_key)
+def principal_of(user: User, workspace_id: UUID, role: str = "owner") -> Principal:
+    return Principal(user_id=user.id, workspace_id=workspace_id, role=role, name=user.name)

@@ -1,65 +1,77 @@
-"""A person's own profile (name, language) and a browser session moving between workspaces."""
+"""The caller's own account on an in-memory store: profile changes and the password."""
 
-from .conftest import PASSWORD, bearer, events, login, register
+import pytest
+
+from kasa_contracts.events.identity import PasswordChanged, ProfileChanged
+from kasa_gateway.app import profile
+from kasa_gateway.db.tables import WebSession
+from kasa_gateway.domain.errors import AccountGone, WeakPassword, WrongPassword
+from kasa_gateway.tokens.passwords import hash_password, verify_password
+from kasa_servicekit.db import utcnow
+from kasa_servicekit.ids import new_id
+
+from .conftest import PASSWORD, principal_of
+from .helpers import join, person, workspace
 
 
-def test_profile_changes_only_what_is_sent_and_is_audited(client):
-    register(client)
-    auth = bearer(login(client))
-    assert client.get("/api/v1/me", headers=auth).json()["locale"] is None
-    changed = client.patch("/api/v1/me", headers=auth, json={"locale": "cs"})
-    assert changed.status_code == 200, changed.text
-    assert changed.json()["locale"] == "cs" and changed.json()["name"] == "Eva"
-    assert (
-        client.patch("/api/v1/me", headers=auth, json={"name": "Eva K."}).json()["locale"] == "cs"
+@pytest.fixture
+async def eva(store):
+    place = await workspace(store)
+    user = await person(store, "eva@example.com")
+    user.password_hash = await hash_password(PASSWORD)
+    user.locale = None
+    await join(store, user, place, "owner")
+    return principal_of(user, place.id)
+
+
+async def test_only_what_changes_is_recorded(store, events, eva):
+    await profile.update_profile(store, events, eva, {"locale": "cs"})
+    await profile.update_profile(store, events, eva, {"locale": "cs"})
+    [changed] = events.payloads(ProfileChanged)
+    assert set(changed.changes) == {"locale"} and changed.changes["locale"].after == "cs"
+    found = await profile.me(store, eva)
+    assert (found.user.locale, found.workspace.id, found.role) == ("cs", eva.workspace_id, "owner")
+
+
+async def test_a_vanished_account_has_no_profile(store, events, eva):
+    del store.tx.users[eva.user_id]
+    with pytest.raises(AccountGone):
+        await profile.me(store, eva)
+    with pytest.raises(AccountGone):
+        await profile.update_profile(store, events, eva, {"name": "X"})
+
+
+def session_of(principal):
+    return WebSession(
+        id=new_id(),
+        token_hash=str(new_id()),
+        user_id=principal.user_id,
+        workspace_id=principal.workspace_id,
+        expires_at=utcnow(),
+        created_at=utcnow(),
     )
-    [first, second] = events(client, "identity.user.profile_changed.v1")
-    assert set(first.payload.changes) == {"locale"}
-    name = second.payload.changes["name"]
-    assert (name.before, name.after) == ("Eva", "Eva K.")
-    # Nothing changed, nothing recorded.
-    client.patch("/api/v1/me", headers=auth, json={"name": "Eva K."})
-    assert len(events(client, "identity.user.profile_changed.v1")) == 2
 
 
-def test_profile_refuses_an_unknown_language_and_an_empty_name(client):
-    register(client)
-    auth = bearer(login(client))
-    for body in ({"locale": "de"}, {"name": ""}, {"name": None}, {"email": "x@example.com"}):
-        refused = client.patch("/api/v1/me", headers=auth, json=body)
-        assert refused.status_code == 422, body
-        assert refused.headers["content-type"].startswith("application/problem+json")
-    assert client.get("/api/v1/me", headers=auth).json()["name"] == "Eva"
+async def test_a_new_password_ends_every_other_session(store, events, limiters, eva):
+    mine, other = session_of(eva), session_of(eva)
+    await store.tx.add(mine, other)
+    new = "another long secret"
+    await profile.change_password(store, events, limiters, eva, mine.id, current=PASSWORD, new=new)
+    assert await verify_password(store.tx.users[eva.user_id].password_hash, new)
+    assert (mine.revoked_at, other.revoked_at is not None) == (None, True)
+    [changed] = events.payloads(PasswordChanged)
+    assert changed.changes["password"].redacted
 
 
-def test_a_browser_session_switches_workspace_in_place(make_client):
-    client = make_client(SESSION_COOKIE_SECURE="false")  # the test client speaks plain http
-    register(client)
-    auth = bearer(login(client))
-    side = client.post("/api/v1/workspaces", headers=auth, json={"name": "Side"}).json()
-    csrf = client.post(
-        "/api/v1/auth/session", json={"email": "eva@example.com", "password": PASSWORD}
-    ).json()["csrf_token"]
-    before = client.get("/api/v1/me").json()["workspace"]["name"]
-    moved = client.put(
-        "/api/v1/auth/session/workspace",
-        headers={"X-CSRF-Token": csrf},
-        json={"workspace_id": side["id"]},
-    )
-    assert moved.status_code == 204, moved.text
-    assert before == "Eva s.r.o." and client.get("/api/v1/me").json()["workspace"]["name"] == "Side"
-    foreign = client.put(
-        "/api/v1/auth/session/workspace",
-        headers={"X-CSRF-Token": csrf},
-        json={"workspace_id": "00000000-0000-0000-0000-000000000001"},
-    )
-    assert foreign.status_code == 404
-    # A token that is not a browser session's cannot move one.
-    assert (
-        client.put(
-            "/api/v1/auth/session/workspace",
-            headers=auth,
-            json={"workspace_id": side["id"]},
-        ).status_code
-        == 409
-    )
+async def test_the_current_password_must_be_right_and_the_new_one_good(
+    store, events, limiters, eva
+):
+    with pytest.raises(WrongPassword):
+        await profile.change_password(
+            store, events, limiters, eva, None, current="not it at all", new="another long one"
+        )
+    with pytest.raises(WeakPassword):
+        await profile.change_password(
+            store, events, limiters, eva, None, current=PASSWORD, new="eva@example.com"
+        )
+    assert events.written == []

@@ -1,47 +1,54 @@
 """Composition root of the integrations service."""
 
-import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from kasa_integrations import __version__, redaction
-from kasa_integrations.api import imports, plugins, syncs
-from kasa_integrations.credentials import CredentialVault, load_keys
+from kasa_contracts.events.integrations import SyncRequested
+from kasa_integrations import __version__
+from kasa_integrations.api import errors, imports, plugins, syncs
+from kasa_integrations.app.sync_recovery import sweep_forever
+from kasa_integrations.app.sync_run import SyncWorker
+from kasa_integrations.commands import rotate_credentials
+from kasa_integrations.consumers import sync_requested
 from kasa_integrations.db.tables import metadata
+from kasa_integrations.db.unit_of_work import transactions
 from kasa_integrations.plugins import registry
+from kasa_integrations.security import redaction
+from kasa_integrations.security.credentials import vault_for
 from kasa_integrations.settings import IntegrationsSettings
-from kasa_integrations.sync_engine import STALE_AFTER, fail_interrupted_syncs
+from kasa_servicekit.cli import service_main
+from kasa_servicekit.consumers import Subscription
 from kasa_servicekit.service import Runtime, ServiceSpec, create_app
-
-
-async def recover_interrupted_syncs(runtime: Runtime) -> None:
-    while True:
-        await fail_interrupted_syncs(runtime.db)
-        await asyncio.sleep(STALE_AFTER.total_seconds() / 2)
 
 
 async def redact_secrets_in_logs(runtime: Runtime) -> None:
     redaction.install()
 
 
-def vault_for(settings: IntegrationsSettings) -> CredentialVault:
-    keys = load_keys(
-        settings.credentials_keys,
-        settings.credentials_key_file,
-        generate=settings.env != "production",
-    )
-    return CredentialVault(keys)
-
-
 def build() -> ServiceSpec:
     settings = IntegrationsSettings()
     vault = vault_for(settings)
     plugin_registry = registry(settings.fio_api_base_url)
+    worker = SyncWorker(
+        plugin_registry,
+        vault,
+        lease_s=settings.sync_lease_seconds,
+        max_attempts=settings.sync_max_attempts,
+        pickup_after_s=settings.sync_pickup_after_seconds,
+    )
+
+    async def attach_worker(runtime: Runtime) -> None:
+        worker.attach(transactions(runtime.db), runtime.events, runtime.spawn)
+
+    async def recover_syncs(runtime: Runtime) -> None:
+        await sweep_forever(worker)
 
     def configure(app: FastAPI) -> None:
         app.state.plugins = plugin_registry
         app.state.vault = vault
+        app.state.sync_worker = worker
+        errors.install(app)
 
     return ServiceSpec(
         name="integrations",
@@ -50,8 +57,13 @@ def build() -> ServiceSpec:
         metadata=metadata,
         migrations=Path(__file__).parent / "db" / "migrations",
         routers=[plugins.router, syncs.router, imports.router],
-        on_startup=[redact_secrets_in_logs],
-        background=[recover_interrupted_syncs],
+        subscriptions=[
+            Subscription.of(
+                "integrations.sync_runs", {SyncRequested: sync_requested.handler(worker)}
+            ),
+        ],
+        on_startup=[redact_secrets_in_logs, attach_worker],
+        background=[recover_syncs],
         configure_app=configure,
     )
 
@@ -62,6 +74,4 @@ def app() -> FastAPI:
 
 
 def main() -> None:
-    from kasa_integrations.cli import main as cli_main
-
-    cli_main()
+    service_main(build, commands=[rotate_credentials.COMMAND])

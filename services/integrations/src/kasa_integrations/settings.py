@@ -26,6 +26,25 @@ class IntegrationsSettings(ServiceSettings):
         default=DEFAULT_FIO_API_BASE_URL, validation_alias="FIO_API_BASE_URL"
     )
 
+    sync_lease_seconds: float = Field(
+        default=15.0,
+        gt=1,
+        validation_alias="SYNC_LEASE_SECONDS",
+        description="How long a worker's claim on a running sync holds without a heartbeat",
+    )
+    sync_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        validation_alias="SYNC_MAX_ATTEMPTS",
+        description="How many workers may claim one sync before an interrupted sync is failed",
+    )
+    sync_pickup_after_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        validation_alias="SYNC_PICKUP_AFTER_SECONDS",
+        description="After this long unclaimed, a queued sync is claimed by the sweep",
+    )
+
     @model_validator(mode="after")
     def _credentials_keys_required_in_production(self) -> "IntegrationsSettings":
         # A key generated on local disk would make credentials unreadable after a redeploy:

@@ -1,213 +1,197 @@
-"""The integrations app on a migrated SQLite database, gateway-style tokens, and a fake Fio."""
+"""In-memory doubles of the integrations database for unit tests of the use cases.
 
-import base64
-import json
-import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+``FakeStore`` keeps rows in dictionaries and answers the repository calls the use cases make
+(``uow.syncs``, ``uow.imports``, ``uow.configs``), with the same conditional rules as the
+real queries: a claim takes only a queued run, a worker's writes need its lease.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
-import jwt
 import pytest
-from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi.testclient import TestClient
 
-from kasa_integrations.main import build
-from kasa_servicekit.auth import JwksVerifier
-from kasa_servicekit.migrations import upgrade
-from kasa_servicekit.service import create_app
-
-ISSUER, AUDIENCE = "kasa-gateway", "kasa"
-CANARY_TOKEN = "CANARY" + "q7Zx" * 14 + "Ab"  # 64 characters, unique enough to grep for
-assert len(CANARY_TOKEN) == 64
+from kasa_integrations.db.sync_runs import DuplicateActiveSync
+from kasa_integrations.db.tables import PluginConfig, Sync
+from kasa_integrations.domain.dedupe import Known
+from kasa_integrations.domain.sync_status import ACTIVE, SyncStatus
+from kasa_servicekit.db import utcnow
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+class FakeSyncs:
+    def __init__(self) -> None:
+        self.rows: dict[UUID, Sync] = {}
+        self.uploads: dict[UUID, bytes] = {}
 
+    async def active(self, workspace_id: UUID, plugin: str) -> UUID | None:
+        for row in self.rows.values():
+            if (row.workspace_id, row.plugin) == (workspace_id, plugin) and row.status in ACTIVE:
+                return row.id
+        return None
 
-@pytest.fixture(scope="session")
-def signing_key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
+    async def add(self, sync: Sync, upload: bytes | None = None) -> None:
+        if await self.active(sync.workspace_id, sync.plugin):
+            raise DuplicateActiveSync()
+        self.rows[sync.id] = sync
+        if upload is not None:
+            self.uploads[sync.id] = upload
 
+    async def get(self, sync_id: UUID) -> Sync | None:
+        return self.rows.get(sync_id)
 
-@pytest.fixture
-def token(signing_key) -> Callable[..., dict[str, str]]:
-    """``auth(workspace_id, role="owner")`` → Authorization headers for that workspace."""
+    async def in_workspace(self, workspace_id, sync_id, *, for_update=False) -> Sync | None:
+        row = self.rows.get(sync_id)
+        return row if row is not None and row.workspace_id == workspace_id else None
 
-    def make(workspace_id: UUID, role: str = "owner") -> dict[str, str]:
-        claims = {
-            "sub": str(uuid4()),
-            "wid": str(workspace_id),
-            "role": role,
-            "jti": str(uuid4()),
-            "iss": ISSUER,
-            "aud": AUDIENCE,
-            "exp": int(time.time()) + 600,
-        }
-        signed = jwt.encode(claims, signing_key, algorithm="EdDSA", headers={"kid": "test"})
-        return {"Authorization": f"Bearer {signed}"}
+    async def last_of(self, workspace_id: UUID, plugin: str) -> Sync | None:
+        mine = [
+            r for r in self.rows.values() if (r.workspace_id, r.plugin) == (workspace_id, plugin)
+        ]
+        return max(mine, key=lambda r: (r.created_at, r.id), default=None)
 
-    return make
+    async def upload(self, sync_id: UUID) -> bytes | None:
+        return self.uploads.get(sync_id)
 
-
-# --- a local server speaking Fio's JSON format -------------------------------------------
-
-
-def fio_record(movement_id: int, booked: str, amount: str, **columns: Any) -> dict[str, Any]:
-    """One Fio movement; ``columns`` as ``column5="1234"``. Amount is written as a JSON number."""
-    record: dict[str, Any] = {
-        "column22": {"value": movement_id, "name": "ID pohybu", "id": 22},
-        "column0": {"value": f"{booked}+0100", "name": "Datum", "id": 0},
-        "column1": {"value": f"__NUM__{amount}", "name": "Objem", "id": 1},
-        "column14": {"value": "CZK", "name": "Měna", "id": 14},
-    }
-    for key, value in columns.items():
-        record[key] = None if value is None else {"value": value, "name": key, "id": 0}
-    return record
-
-
-@dataclass
-class FakeFio:
-    """Answers ``/periods/{token}/{from}/{to}/transactions.json`` like Fio does."""
-
-    token: str
-    records: list[dict[str, Any]] = field(default_factory=list)
-    responses: list[int] = field(default_factory=list)
-    """Statuses to answer before the real answer (409, 422, 500…), consumed in order."""
-    requests: list[str] = field(default_factory=list)
-    delay_s: float = 0.0
-    url: str = ""
-
-    def body(self, start: str, end: str) -> bytes:
-        chosen = [r for r in self.records if start <= r["column0"]["value"][:10] <= end]
-        document = {
-            "accountStatement": {
-                "info": {
-                    "accountId": "2000145399",
-                    "bankId": "2010",
-                    "currency": "CZK",
-                    "iban": "CZ7920100000002000145399",
-                    "bic": "FIOBCZPPXXX",
-                    "dateStart": f"{start}+0100",
-                    "dateEnd": f"{end}+0100",
-                },
-                "transactionList": {"transaction": chosen},
-            }
-        }
-        text = json.dumps(document, ensure_ascii=False)
-        # Fio writes amounts as JSON numbers; keep them exactly as given.
-        return (
-            text.replace('"__NUM__', "").replace('", "name": "Objem"', ', "name": "Objem"').encode()
+    async def claim(self, sync_id: UUID, worker_id: str, lease_until: datetime) -> Sync | None:
+        row = self.rows.get(sync_id)
+        if row is None or row.status != SyncStatus.PENDING or row.cancel_requested_at:
+            return None
+        row.status, row.worker_id, row.lease_until = (
+            SyncStatus.RUNNING.value,
+            worker_id,
+            lease_until,
         )
+        row.started_at = row.started_at or utcnow()
+        row.attempts += 1
+        return row
+
+    async def reclaim(self, sync, worker_id, lease_until, now) -> Sync | None:
+        row = self.rows.get(sync.id)
+        if row is None or row.status != SyncStatus.RUNNING or row.worker_id != sync.worker_id:
+            return None
+        if row.lease_until is not None and row.lease_until >= now:
+            return None
+        row.worker_id, row.lease_until = worker_id, lease_until
+        row.attempts += 1
+        return row
+
+    async def expired(self, now: datetime) -> list[Sync]:
+        return [
+            r
+            for r in self.rows.values()
+            if r.status == SyncStatus.RUNNING and (r.lease_until is None or r.lease_until < now)
+        ]
+
+    async def waiting_since(self, before: datetime) -> list[UUID]:
+        return [
+            r.id
+            for r in self.rows.values()
+            if r.status == SyncStatus.PENDING and r.created_at < before
+        ]
+
+    def _held(self, sync_id: UUID, worker_id: str | None) -> Sync | None:
+        row = self.rows.get(sync_id)
+        if row is None or row.status != SyncStatus.RUNNING or row.worker_id != worker_id:
+            return None
+        return row
+
+    async def renew(self, sync_id: UUID, worker_id: str, lease_until: datetime) -> bool:
+        row = self._held(sync_id, worker_id)
+        if row is not None:
+            row.lease_until = lease_until
+        return row is not None
+
+    async def cancel_requested(self, sync_id: UUID) -> bool:
+        return self.rows[sync_id].cancel_requested_at is not None
+
+    async def cancel_requested_by(self, sync_id: UUID) -> str | None:
+        return self.rows[sync_id].cancel_requested_by
+
+    async def record_counts(self, sync_id, worker_id, counts, lease_until) -> bool:
+        row = self._held(sync_id, worker_id)
+        if row is None:
+            return False
+        for key, value in counts.items():
+            setattr(row, f"records_{key}", value)
+        row.lease_until = lease_until
+        return True
+
+    async def finish(self, sync_id, worker_id, status, **values: Any) -> bool:
+        row = self._held(sync_id, worker_id) if worker_id else self.rows.get(sync_id)
+        if row is None or row.status not in ACTIVE:
+            return False
+        row.status, row.completed_at = SyncStatus(status).value, utcnow()
+        for key, value in values.items():
+            setattr(row, "details" if key == "details" else key, value)
+        self.uploads.pop(sync_id, None)
+        return True
+
+
+class FakeImports:
+    def __init__(self) -> None:
+        self.records: dict[tuple[UUID, str, str], Known] = {}
+        self.cursors: dict[tuple[UUID, str], dict[str, Any]] = {}
+
+    async def known(self, workspace_id, plugin, external_ids) -> dict[str, Known]:
+        return {
+            e: self.records[(workspace_id, plugin, e)]
+            for e in set(external_ids)
+            if (workspace_id, plugin, e) in self.records
+        }
+
+    async def add(self, workspace_id, plugin, sync_id, records, now) -> None:
+        for external_id, print_, content in records:
+            assert (workspace_id, plugin, external_id) not in self.records, "a unique key"
+            self.records[(workspace_id, plugin, external_id)] = Known(print_, content)
+
+    async def change(self, workspace_id, plugin, external_id, print_, content, now) -> None:
+        self.records[(workspace_id, plugin, external_id)] = Known(print_, content)
+
+    async def cursor(self, workspace_id, plugin) -> dict[str, Any]:
+        return dict(self.cursors.get((workspace_id, plugin), {}))
+
+    async def save_cursor(self, workspace_id, plugin, state) -> None:
+        self.cursors[(workspace_id, plugin)] = dict(state)
+
+
+class FakeConfigs:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[UUID, str], PluginConfig] = {}
+
+    async def get(self, workspace_id: UUID, plugin: str) -> PluginConfig | None:
+        return self.rows.get((workspace_id, plugin))
+
+    def add(self, row: PluginConfig) -> None:
+        self.rows[(row.workspace_id, row.plugin)] = row
+
+    async def with_credentials(self) -> list[PluginConfig]:
+        return [r for r in self.rows.values() if r.credentials_ciphertext]
+
+
+class FakeStore:
+    """One in-memory database; ``begin()`` opens a unit of work on it (no rollback)."""
+
+    session = None
+
+    def __init__(self) -> None:
+        self.syncs = FakeSyncs()
+        self.imports = FakeImports()
+        self.configs = FakeConfigs()
+        self.after: list[Any] = []
+
+    def after_commit(self, action: Any) -> None:
+        self.after.append(action)
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator["FakeStore"]:
+        yield self
+        actions, self.after = self.after, []
+        for action in actions:
+            action()
 
 
 @pytest.fixture
-def fake_fio() -> Iterator[FakeFio]:
-    fio = FakeFio(token=CANARY_TOKEN)
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            fio.requests.append(self.path)
-            if fio.delay_s:
-                time.sleep(fio.delay_s)
-            parts = self.path.strip("/").split("/")
-            # /v1/rest/periods/{token}/{from}/{to}/transactions.json
-            if fio.responses:
-                status = fio.responses.pop(0)
-                self.send_response(status)
-                self.end_headers()
-                return
-            if len(parts) < 6 or parts[-5] != "periods" or parts[-4] != fio.token:
-                self.send_response(500)
-                self.end_headers()
-                return
-            body = fio.body(parts[-3], parts[-2])
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json;charset=UTF-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    class Server(ThreadingHTTPServer):
-        def handle_error(self, request: Any, client_address: Any) -> None:
-            pass  # a client that timed out and left is what some tests want
-
-    server = Server(("127.0.0.1", 0), Handler)
-    fio.url = f"http://127.0.0.1:{server.server_address[1]}/v1/rest"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fio
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-# --- the real app ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def keys() -> list[str]:
-    return [Fernet.generate_key().decode()]
-
-
-@pytest.fixture
-def database_path(tmp_path):
-    return tmp_path / "integrations.db"
-
-
-@pytest.fixture
-def client(database_path, signing_key, keys, fake_fio, monkeypatch) -> Iterator[TestClient]:
-    """The real integrations app on migrated SQLite; no broker, so events stay in the outbox."""
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database_path}")
-    monkeypatch.setenv("AMQP_URL", "amqp://guest:guest@127.0.0.1:1/")
-    monkeypatch.setenv("CREDENTIALS_KEYS", ",".join(keys))
-    monkeypatch.setenv("FIO_API_BASE_URL", fake_fio.url)
-    spec = build()
-    upgrade(spec.migrations, spec.settings.database_url)
-    app = create_app(spec)
-    raw = signing_key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
-    jwk = {"kty": "OKP", "crv": "Ed25519", "x": _b64(raw), "kid": "test", "alg": "EdDSA"}
-    app.state.verifier = JwksVerifier.with_keys([jwk], ISSUER, AUDIENCE)
-    # Tests do not wait 30 s for Fio's rate limit.
-    app.state.plugins["fio"].rate_limit_wait_s = 0.05
-    with TestClient(app) as test_client:
-        yield test_client
-
-
-def wait_for_sync(client: TestClient, headers: dict[str, str], sync_id: str) -> dict[str, Any]:
-    for _ in range(400):
-        body = client.get(f"/api/v1/syncs/{sync_id}", headers=headers).json()
-        if body["status"] not in ("pending", "running"):
-            return body
-        time.sleep(0.05)
-    raise AssertionError(f"sync {sync_id} did not finish: {body}")
-
-
-@pytest.fixture(name="fio_record")
-def fio_record_fixture() -> Callable[..., dict[str, Any]]:
-    """``fio_record(movement_id, "2026-01-31", "-12.50", column10="…")``."""
-    return fio_record
-
-
-@pytest.fixture
-def canary() -> str:
-    """A Fio-shaped token to grep for wherever a secret must not be."""
-    return CANARY_TOKEN
-
-
-@pytest.fixture
-def finished() -> Callable[[TestClient, dict[str, str], str], dict[str, Any]]:
-    """``finished(client, headers, sync_id)`` waits for the sync to end and returns it."""
-    return wait_for_sync
+def store() -> FakeStore:
+    return FakeStore()

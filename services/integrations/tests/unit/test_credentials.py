@@ -6,7 +6,7 @@ from uuid import uuid4
 import pytest
 from cryptography.fernet import Fernet
 
-from kasa_integrations.credentials import CredentialsError, CredentialVault, load_keys
+from kasa_integrations.security.credentials import CredentialsError, CredentialVault, load_keys
 
 
 def test_a_vault_reads_what_it_wrote_and_nothing_moved_elsewhere():

@@ -5,15 +5,15 @@ from collections.abc import AsyncIterator
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from kasa_integrations.plugins import PLUGINS
+from kasa_integrations.plugins import registry
 from kasa_integrations.plugins.base import BankTransaction, Plugin, SyncContext
 from kasa_integrations.plugins.demo import DemoBank, demo_transaction
 from kasa_integrations.plugins.testing import check_declarations, check_plugin
 
 
-@pytest.mark.parametrize("name", sorted(PLUGINS))
+@pytest.mark.parametrize("name", sorted(registry()))
 def test_every_registered_plugin_declares_the_contract(name):
-    check_declarations(PLUGINS[name])
+    check_declarations(registry()[name])
 
 
 async def test_the_demo_bank_keeps_the_plugin_contract():

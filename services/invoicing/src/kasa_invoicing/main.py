@@ -1,4 +1,4 @@
-"""Composition root of the invoicing service."""
+"""Composition root of the invoicing service: its routes and its one queue."""
 
 from pathlib import Path
 
@@ -9,6 +9,7 @@ from kasa_invoicing import __version__
 from kasa_invoicing.api import (
     clients,
     dashboard,
+    errors,
     invoice_pdf,
     invoices,
     payment_qr,
@@ -19,22 +20,18 @@ from kasa_invoicing.api import (
     timer,
     work_entries,
 )
-from kasa_invoicing.consumers import by_routing_key, payment_matched, payment_unmatched
+from kasa_invoicing.consumers import payment_matched, payment_unmatched
 from kasa_invoicing.db.tables import metadata
 from kasa_invoicing.settings import InvoicingSettings
 from kasa_servicekit.cli import service_main
 from kasa_servicekit.consumers import Subscription
 from kasa_servicekit.service import ServiceSpec, create_app
 
-PAYMENT_HANDLERS = {
-    PaymentMatched.routing_key(): payment_matched.handle,
-    PaymentUnmatched.routing_key(): payment_unmatched.handle,
-}
-
-SUBSCRIPTIONS = [
-    # One queue for both, so a match and its unmatch are handled in the order they arrive.
-    Subscription("invoicing.payments", tuple(PAYMENT_HANDLERS), by_routing_key(PAYMENT_HANDLERS)),
-]
+# One queue for both, so a match and its unmatch are handled in the order they arrive.
+PAYMENTS = Subscription.of(
+    "invoicing.payments",
+    {PaymentMatched: payment_matched.handle, PaymentUnmatched: payment_unmatched.handle},
+)
 
 
 def build() -> ServiceSpec:
@@ -57,7 +54,8 @@ def build() -> ServiceSpec:
             portal.router,
             dashboard.router,
         ],
-        subscriptions=SUBSCRIPTIONS,
+        subscriptions=[PAYMENTS],
+        configure_app=errors.install,
     )
 
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from kasa_invoicing.domain.bank import bic_is_valid, iban_is_valid
-from kasa_invoicing.domain.money import round_money
 from kasa_invoicing.domain.numbering import check_format, format_number, variable_symbol
+from kasa_servicekit.money import round_money
 
 
 @pytest.mark.parametrize(

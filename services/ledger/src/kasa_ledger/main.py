@@ -1,6 +1,5 @@
-"""Composition root of the ledger service."""
+"""Composition root of the ledger service: its routes, its queues, their handlers."""
 
-from dataclasses import replace
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -12,6 +11,7 @@ from kasa_ledger.api import (
     accounts,
     categories,
     corrections,
+    errors,
     holdings,
     loans,
     matches,
@@ -21,7 +21,6 @@ from kasa_ledger.api import (
 )
 from kasa_ledger.consumers import (
     bank_batches,
-    dispatch,
     invoice_cancelled,
     invoice_issued,
     invoice_paid,
@@ -34,35 +33,33 @@ from kasa_servicekit.cli import service_main
 from kasa_servicekit.consumers import Subscription
 from kasa_servicekit.service import ServiceSpec, create_app
 
-BANK_EVENTS = {
-    TransactionImported: transaction_imported.handle,
-    TransactionUpdated: transaction_updated.handle,
-}
-INVOICE_EVENTS = {
-    InvoiceIssued: invoice_issued.handle,
-    InvoiceCancelled: invoice_cancelled.handle,
-    InvoicePaid: invoice_paid.handle,
-}
 
-SUBSCRIPTIONS = [
-    Subscription(
-        "ledger.transactions",
-        tuple(event.routing_key() for event in BANK_EVENTS),
-        dispatch(BANK_EVENTS),
-        batch_handler=bank_batches.batch_handler(BANK_EVENTS),
-    ),
-    Subscription(
-        "ledger.invoices",
-        tuple(event.routing_key() for event in INVOICE_EVENTS),
-        dispatch(INVOICE_EVENTS),
-    ),
-]
+def subscriptions(settings: LedgerSettings) -> list[Subscription]:
+    """The ledger's queues and the handler of each event they carry."""
+    return [
+        # A large sync's bank events are booked together, LEDGER_BATCH_SIZE per transaction.
+        Subscription.of(
+            "ledger.transactions",
+            {
+                TransactionImported: transaction_imported.handle,
+                TransactionUpdated: transaction_updated.handle,
+            },
+            batch_size=settings.batch_size,
+            batch_handler=bank_batches.handle_batch,
+        ),
+        Subscription.of(
+            "ledger.invoices",
+            {
+                InvoiceIssued: invoice_issued.handle,
+                InvoiceCancelled: invoice_cancelled.handle,
+                InvoicePaid: invoice_paid.handle,
+            },
+        ),
+    ]
 
 
 def build() -> ServiceSpec:
     settings = LedgerSettings()
-    # A large sync's bank events are booked together, LEDGER_BATCH_SIZE per transaction.
-    bank, invoices = SUBSCRIPTIONS
     return ServiceSpec(
         name="ledger",
         version=__version__,
@@ -81,7 +78,8 @@ def build() -> ServiceSpec:
             holdings.liabilities,
             projection_rebuild.router,
         ],
-        subscriptions=[replace(bank, batch_size=settings.batch_size), invoices],
+        subscriptions=subscriptions(settings),
+        configure_app=errors.install,
     )
 
 

@@ -13,9 +13,10 @@ from typing import Any
 
 import aio_pika
 
-from kasa_ops.replay import ARCHIVE_STREAM
+from kasa_contracts.events.audit import ChainAnchored
+from kasa_servicekit.topology import ARCHIVE_STREAM
 
-ANCHOR_ROUTING_KEY = "audit.chain.anchored.v1"
+ANCHOR_ROUTING_KEY = ChainAnchored.routing_key()
 CHECK_BATCH = 1000
 
 

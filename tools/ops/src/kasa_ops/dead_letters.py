@@ -13,11 +13,11 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
-REPLAY_EXCHANGE = "kasa.replay"
+from kasa_servicekit.consumers import FAILURE_HEADERS
+from kasa_servicekit.topology import REPLAY_EXCHANGE, parking_queue
+
+
 # Headers the runtime adds when it retries or parks; a requeued message starts afresh.
-FAILURE_HEADERS = ("x-attempt", "x-error", "x-failed-at", "x-original-queue")
-
-
 @dataclass(frozen=True)
 class ParkedMessage:
     message_id: str | None
@@ -65,7 +65,7 @@ async def _parked(amqp_url: str, queue: str) -> AsyncIterator[tuple[AbstractChan
     connection = await aio_pika.connect(amqp_url, timeout=10)
     try:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        parked = await channel.declare_queue(f"{queue}.parked", passive=True)
+        parked = await channel.declare_queue(parking_queue(queue), passive=True)
         yield channel, parked
     finally:
         # Messages fetched but not acknowledged return to the parking queue here.
@@ -123,7 +123,7 @@ async def requeue(
             if len(done) >= limit or not _selected(message, event_type, message_ids or set()):
                 continue
             headers = {k: v for k, v in (message.headers or {}).items() if k not in FAILURE_HEADERS}
-            headers["x-requeued-from"] = f"{queue}.parked"
+            headers["x-requeued-from"] = parking_queue(queue)
             await exchange.publish(
                 aio_pika.Message(
                     message.body,

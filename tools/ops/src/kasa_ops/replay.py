@@ -19,9 +19,7 @@ import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
 
 from kasa_ops.topics import topic_matches
-
-ARCHIVE_STREAM = "kasa.events.archive"
-REPLAY_EXCHANGE = "kasa.replay"
+from kasa_servicekit.topology import ARCHIVE_STREAM, REPLAY_EXCHANGE
 
 
 @dataclass

@@ -8,6 +8,7 @@ import httpx
 
 from kasa_ops.config import SERVICES, OpsConfig
 from kasa_ops.services import get_json
+from kasa_servicekit.topology import parking_queue
 
 
 async def _service_status(config: OpsConfig, service: str) -> dict[str, Any]:
@@ -35,7 +36,7 @@ async def queue_depths(amqp_url: str, queues: list[str]) -> dict[str, dict[str, 
     try:
         for name in queues:
             entry: dict[str, int | None] = {}
-            for label, queue_name in (("", name), ("parked_", f"{name}.parked")):
+            for label, queue_name in (("", name), ("parked_", parking_queue(name))):
                 channel = await connection.channel()
                 try:
                     declared = await channel.declare_queue(queue_name, passive=True)

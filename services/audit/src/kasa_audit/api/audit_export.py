@@ -1,8 +1,6 @@
 """GET /api/v1/audit-events/export: a filtered range of the trail as JSON Lines or CSV.
 
-The file is streamed while it is read in keyset batches, newest first like the list, so an
-export of years of history neither loads it into memory nor repeats or skips entries that
-arrive meanwhile (they are newer than the first batch and are left out).
+The file is streamed while the trail is read in batches (``app/audit_events.py``).
 """
 
 import csv
@@ -15,16 +13,13 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from kasa_audit.api.audit_events import AuditEntryOut, AuditFilters, Filters
-from kasa_audit.db.tables import AuditEntry
+from kasa_audit.api.audit_entry import AuditEntryOut, Filters
+from kasa_audit.app import audit_events
+from kasa_audit.db.entries import AuditFilters, Entries
 from kasa_servicekit.auth import CurrentPrincipal
-from kasa_servicekit.db import Database
-from kasa_servicekit.pagination import keyset_page
 from kasa_servicekit.service import Db
 
 router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
-
-BATCH = 1000
 
 CSV_COLUMNS = (
     "id",
@@ -56,18 +51,10 @@ MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"
 
 
 async def _entries(
-    db: Database, workspace_id: UUID, filters: AuditFilters
+    entries: Entries, workspace_id: UUID, filters: AuditFilters
 ) -> AsyncIterator[list[AuditEntryOut]]:
-    stmt = filters.select(workspace_id)
-    cursor: str | None = None
-    while True:
-        async with db.sessions() as session:
-            rows, cursor = await keyset_page(
-                session, stmt, [AuditEntry.id], limit=BATCH, cursor=cursor
-            )
+    async for rows in audit_events.batches(entries, workspace_id, filters):
         yield [AuditEntryOut.of(r) for r in rows]
-        if cursor is None:
-            return
 
 
 def _csv_row(entry: AuditEntryOut) -> list[object]:
@@ -107,7 +94,7 @@ async def export_audit_events(
     filters: Filters,
     format: Literal["jsonl", "csv"] = "jsonl",
 ) -> StreamingResponse:
-    batches = _entries(db, principal.workspace_id, filters)
+    batches = _entries(Entries(db), principal.workspace_id, filters)
     content = _csv(batches) if format == "csv" else _jsonl(batches)
     return StreamingResponse(
         content,

@@ -5,13 +5,11 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from kasa_audit.db.chain import entries_in_order, head_of
-from kasa_audit.db.tables import ChainHead
-from kasa_audit.domain.chain import GENESIS, ChainWalk
+from kasa_audit.app.verification import verify_workspace, verify_workspaces
+from kasa_audit.db.chain import Chains
+from kasa_audit.domain.chain import ChainWalk
 from kasa_servicekit.auth import CurrentPrincipal
-from kasa_servicekit.db import Database
 from kasa_servicekit.operations import Operator
 from kasa_servicekit.service import Db
 
@@ -32,26 +30,19 @@ class Verification(BaseModel):
     checked: int
     first_broken: BrokenEntry | None
 
-
-async def verify_workspace(db: Database, workspace_id: UUID) -> Verification:
-    """Walk one workspace's chain from its first entry to its recorded head."""
-    walk = ChainWalk()
-    async for row in entries_in_order(db, workspace_id):
-        if not walk.step(row, row["prev_hash"], row["hash"]):
-            break
-    head = await head_of(db, workspace_id)
-    walk.finish(head.seq if head else 0, head.hash if head else GENESIS)
-    broken = walk.broken
-    return Verification(
-        ok=walk.ok,
-        checked=walk.checked,
-        first_broken=BrokenEntry(**vars(broken)) if broken else None,
-    )
+    @classmethod
+    def of(cls, walk: ChainWalk) -> "Verification":
+        broken = walk.broken
+        return cls(
+            ok=walk.ok,
+            checked=walk.checked,
+            first_broken=BrokenEntry(**vars(broken)) if broken else None,
+        )
 
 
 @router.get("/verify", response_model=Verification)
 async def verify_audit_trail(principal: CurrentPrincipal, db: Db) -> Verification:
-    return await verify_workspace(db, principal.workspace_id)
+    return Verification.of(await verify_workspace(Chains(db), principal.workspace_id))
 
 
 ops_router = APIRouter(prefix="/ops/audit", include_in_schema=False)
@@ -62,12 +53,8 @@ async def verify_for_operators(
     db: Db, _: Operator, workspace_id: UUID | None = None
 ) -> dict[str, Any]:
     """``kasa audit verify``: one workspace, or every workspace that has a trail."""
-    if workspace_id:
-        workspaces = [workspace_id]
-    else:
-        async with db.sessions() as session:
-            workspaces = list(await session.scalars(select(ChainHead.workspace_id)))
-    results = {str(w): await verify_workspace(db, w) for w in workspaces}
+    walks = await verify_workspaces(Chains(db), workspace_id)
+    results = {str(w): Verification.of(walk) for w, walk in walks.items()}
     return {
         "ok": all(r.ok for r in results.values()),
         "checked": sum(r.checked for r in results.values()),

@@ -10,9 +10,10 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from kasa_audit.db.tables import AuditEntry
+from kasa_audit.app import chain_anchors
+from kasa_audit.db.chain import Chains
+from kasa_audit.domain import anchors
 from kasa_servicekit.operations import Operator
 from kasa_servicekit.service import Db
 
@@ -48,28 +49,17 @@ class AnchorsOut(BaseModel):
 
 @ops_router.post("/check", response_model=AnchorsOut)
 async def check_anchors(body: AnchorsIn, db: Db, _: Operator) -> AnchorsOut:
-    failed = []
-    async with db.sessions() as session:
-        for anchor in body.anchors:
-            entry = (
-                await session.execute(
-                    select(AuditEntry.id, AuditEntry.event_id, AuditEntry.hash).where(
-                        AuditEntry.workspace_id == anchor.workspace_id,
-                        AuditEntry.seq == anchor.seq,
-                    )
-                )
-            ).first()
-            if entry is not None and entry.hash == anchor.hash:
-                continue
-            failed.append(
-                AnchorCheck(
-                    workspace_id=anchor.workspace_id,
-                    seq=anchor.seq,
-                    anchored_hash=anchor.hash,
-                    stored_hash=entry.hash if entry else None,
-                    entry_id=entry.id if entry else None,
-                    event_id=entry.event_id if entry else None,
-                    status="differs" if entry else "missing",
-                )
-            )
+    sent = [anchors.Anchor(a.workspace_id, a.seq, a.hash) for a in body.anchors]
+    failed = [
+        AnchorCheck(
+            workspace_id=m.anchor.workspace_id,
+            seq=m.anchor.seq,
+            anchored_hash=m.anchor.hash,
+            stored_hash=m.stored.hash if m.stored else None,
+            entry_id=m.stored.id if m.stored else None,
+            event_id=m.stored.event_id if m.stored else None,
+            status=m.status,
+        )
+        for m in await chain_anchors.check_anchors(Chains(db), sent)
+    ]
     return AnchorsOut(ok=not failed, checked=len(body.anchors), failed=failed)

@@ -17,9 +17,8 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import Select, or_, select, tuple_
 
-from kasa_audit.db.tables import ArchivedEvent
+from kasa_audit.db.archive import archive_page, archived_events
 from kasa_servicekit.operations import require_operator
 from kasa_servicekit.problems import ProblemError
 from kasa_servicekit.service import Db
@@ -47,40 +46,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         raise ProblemError(400, "Bad Request", "the cursor is not valid") from exc
 
 
-def _like_prefix(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"{escaped}.v%"
-
-
-def archived_events(
-    since: datetime | None,
-    until: datetime | None,
-    event_types: list[str],
-    workspace_id: UUID | None,
-) -> Select[tuple[ArchivedEvent]]:
-    """The archive filtered by time (``since`` ≤ occurred_at < ``until``), type and workspace.
-
-    An event type matches every version (``ledger.transaction.recorded``) unless it names one
-    (``ledger.transaction.recorded.v1``).
-    """
-    stmt = select(ArchivedEvent)
-    if since:
-        stmt = stmt.where(ArchivedEvent.occurred_at >= since)
-    if until:
-        stmt = stmt.where(ArchivedEvent.occurred_at < until)
-    if workspace_id:
-        stmt = stmt.where(ArchivedEvent.workspace_id == workspace_id)
-    if event_types:
-        key = ArchivedEvent.routing_key
-        stmt = stmt.where(
-            or_(
-                key.in_(event_types),
-                *(key.like(_like_prefix(t), escape="\\") for t in event_types),
-            )
-        )
-    return stmt
-
-
 @router.get("/archive", response_class=Response)
 async def read_archive(
     db: Db,
@@ -92,15 +57,8 @@ async def read_archive(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> Response:
     stmt = archived_events(since, until, event_type, workspace_id)
-    order = (ArchivedEvent.occurred_at, ArchivedEvent.event_id)
-    if after:
-        stmt = stmt.where(tuple_(*order) > tuple_(*decode_cursor(after)))
-    async with db.sessions() as session:
-        rows = list((await session.scalars(stmt.order_by(*order).limit(limit + 1))).all())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1].occurred_at, rows[-1].event_id)
+    rows, more = await archive_page(db, stmt, decode_cursor(after) if after else None, limit)
+    next_cursor = encode_cursor(rows[-1].occurred_at, rows[-1].event_id) if more else None
     lines = "".join(
         json.dumps({"routing_key": r.routing_key, "body": r.body}, ensure_ascii=False) + "\n"
         for r in rows

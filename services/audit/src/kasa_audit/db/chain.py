@@ -1,17 +1,16 @@
 """Reading and advancing workspaces' hash chains in the database."""
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_audit.db.tables import AuditEntry, ChainHead
+from kasa_audit.domain.anchors import StoredEntry
 from kasa_audit.domain.chain import GENESIS, HASHED_FIELDS
-from kasa_servicekit.db import Database
+from kasa_servicekit.db import Database, dialect_insert
 
 heads = ChainHead.__table__
 
@@ -34,9 +33,8 @@ async def lock_heads(session: AsyncSession, workspace_ids: Iterable[UUID]) -> di
     missing = [ws for ws in wanted if ws not in found]
     if missing:
         # First events of a workspace may race: one writer inserts, the other waits for it.
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         rows = [{"workspace_id": ws, "seq": 0, "hash": GENESIS} for ws in missing]
-        await session.execute(insert(heads).values(rows).on_conflict_do_nothing())
+        await session.execute(dialect_insert(session, heads).values(rows).on_conflict_do_nothing())
         again = stmt.where(heads.c.workspace_id.in_(missing))
         found |= {row.workspace_id: row for row in await session.execute(again)}
     return found
@@ -79,3 +77,39 @@ async def entries_in_order(
 async def head_of(db: Database, workspace_id: UUID) -> ChainHead | None:
     async with db.sessions() as session:
         return await session.get(ChainHead, workspace_id)
+
+
+class Chains:
+    """Reading workspaces' chains for verification: entries in order, heads, anchored entries."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def entries(self, workspace_id: UUID) -> AsyncIterator[dict[str, Any]]:
+        return entries_in_order(self.db, workspace_id)
+
+    async def head(self, workspace_id: UUID) -> ChainHead | None:
+        return await head_of(self.db, workspace_id)
+
+    async def workspaces(self) -> list[UUID]:
+        """Every workspace that has a trail."""
+        async with self.db.sessions() as session:
+            return list(await session.scalars(select(ChainHead.workspace_id)))
+
+    async def entries_at(
+        self, points: Sequence[tuple[UUID, int]]
+    ) -> dict[tuple[UUID, int], StoredEntry]:
+        """The entries at these (workspace, seq) points, where there are any."""
+        found: dict[tuple[UUID, int], StoredEntry] = {}
+        async with self.db.sessions() as session:
+            for workspace_id, seq in points:
+                entry = (
+                    await session.execute(
+                        select(AuditEntry.id, AuditEntry.event_id, AuditEntry.hash).where(
+                            AuditEntry.workspace_id == workspace_id, AuditEntry.seq == seq
+                        )
+                    )
+                ).first()
+                if entry is not None:
+                    found[(workspace_id, seq)] = StoredEntry(entry.id, entry.event_id, entry.hash)
+        return found

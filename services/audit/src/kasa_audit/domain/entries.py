@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from pydantic import Field
+
 from kasa_contracts import CATALOG, RawEnvelope
 
 
@@ -54,3 +56,9 @@ def changes_of(payload: dict[str, Any]) -> dict[str, Any]:
                 "redacted": False,
             }
     return kept
+
+
+class ArchivedEnvelope(RawEnvelope):
+    """An envelope with its message body exactly as published, to archive verbatim."""
+
+    body: str = Field(exclude=True, description="the message body exactly as published")

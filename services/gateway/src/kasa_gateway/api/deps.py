@@ -1,33 +1,15 @@
-"""What the gateway's routes share: settings, keys, limits, the caller's address."""
+"""What the gateway's routes share: settings, keys, limits, the store, the caller's address."""
 
-from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
 import jwt
 from fastapi import Depends, Request
 
-from kasa_gateway.rate_limits import Decision, RateLimiter
+from kasa_gateway.db.identities import IdentityStore
+from kasa_gateway.domain.rate_limits import Limiters
 from kasa_gateway.settings import GatewaySettings
-from kasa_gateway.signing_keys import KeyRing
-from kasa_servicekit.problems import ProblemError
-
-
-@dataclass
-class Limiters:
-    login_per_account: RateLimiter
-    login_per_address: RateLimiter
-    register_per_address: RateLimiter
-    api_per_user: RateLimiter
-
-    @classmethod
-    def from_settings(cls, settings: GatewaySettings) -> "Limiters":
-        return cls(
-            RateLimiter(settings.login_rate_per_account),
-            RateLimiter(settings.login_rate_per_address),
-            RateLimiter(settings.register_rate_per_address),
-            RateLimiter(settings.api_rate_per_user),
-        )
+from kasa_gateway.tokens.signing_keys import KeyRing
 
 
 async def get_settings(request: Request) -> GatewaySettings:
@@ -40,6 +22,10 @@ async def get_keys(request: Request) -> KeyRing:
 
 async def get_limiters(request: Request) -> Limiters:
     return request.app.state.limiters
+
+
+async def get_store(request: Request) -> IdentityStore:
+    return IdentityStore(request.app.state.runtime.db)
 
 
 async def client_address(request: Request) -> str:
@@ -56,13 +42,8 @@ def bearer_session_id(request: Request) -> UUID | None:
         return None
 
 
-def too_many(decision: Decision, detail: str) -> ProblemError:
-    return ProblemError(
-        429, "Too Many Requests", detail, headers={"Retry-After": str(decision.reset_after)}
-    )
-
-
 Settings = Annotated[GatewaySettings, Depends(get_settings)]
 Keys = Annotated[KeyRing, Depends(get_keys)]
 LimitersDep = Annotated[Limiters, Depends(get_limiters)]
+Store = Annotated[IdentityStore, Depends(get_store)]
 ClientAddress = Annotated[str, Depends(client_address)]

@@ -9,8 +9,8 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from kasa_gateway.openapi_merge import merge
-from kasa_gateway.routes import PAGES_OWNER
+from kasa_gateway.domain.openapi_merge import merge
+from kasa_gateway.domain.route_table import PAGES_OWNER
 
 log = logging.getLogger("kasa.gateway.openapi")
 

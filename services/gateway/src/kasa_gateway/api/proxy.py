@@ -22,7 +22,7 @@ from starlette.background import BackgroundTask
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response, StreamingResponse
 
-from kasa_gateway.routes import PAGES_OWNER, PORTAL_OWNER, RESOURCE_OWNERS
+from kasa_gateway.domain.route_table import PAGES_OWNER, PORTAL_OWNER, RESOURCE_OWNERS
 from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.problems import ProblemError
 from kasa_servicekit.tracing import inject_headers

@@ -1,23 +1,19 @@
 """Cookie sessions for the web UI: sign in with a form or JSON, switch workspace, sign out."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import update
 
-from kasa_gateway import login_throttle
-from kasa_gateway.api.auth import SwitchIn, TokenIn, authenticate, logged_in, logged_out
-from kasa_gateway.api.deps import ClientAddress, LimitersDep, Settings, bearer_session_id
-from kasa_gateway.db.tables import Membership, User, WebSession
+from kasa_gateway.api.auth_bodies import SwitchIn, TokenIn
+from kasa_gateway.api.deps import ClientAddress, LimitersDep, Settings, Store, bearer_session_id
+from kasa_gateway.app import web_sessions
+from kasa_gateway.app.accounts import Credentials
 from kasa_gateway.guards.cookie_sessions import CSRF_COOKIE, SESSION_COOKIE
-from kasa_gateway.sessions import create_web_session, csrf_token_for, revoke_session
 from kasa_servicekit.auth import CurrentPrincipal
-from kasa_servicekit.db import utcnow
-from kasa_servicekit.outbox import add_events
 from kasa_servicekit.problems import ProblemError
-from kasa_servicekit.service import Db
+from kasa_servicekit.service import Events
 
 router = APIRouter(prefix="/api/v1/auth/session", tags=["auth"])
 
@@ -67,32 +63,26 @@ async def _credentials(request: Request) -> TokenIn:
 async def sign_in(
     request: Request,
     response: Response,
-    db: Db,
+    store: Store,
+    events: Events,
     settings: Settings,
     limiters: LimitersDep,
     address: ClientAddress,
 ) -> WebSessionOut:
     """Sign in for the browser: sets an HttpOnly session cookie and a CSRF cookie."""
     body = await _credentials(request)
-    user, membership = await authenticate(
-        db, settings, limiters, address, body.email, body.password
-    )
-    async with db.transaction() as session:
-        await login_throttle.clear(session, user.email)
-        token = await create_web_session(session, settings, user, membership)
-        await add_events(session, [logged_in(user, membership, "web_session")])
-    lifetime = timedelta(hours=settings.web_session_hours)
-    csrf = csrf_token_for(token)
+    credentials = Credentials(body.email, body.password, address)
+    signed_in = await web_sessions.sign_in(store, events, settings, limiters, credentials)
     common: dict[str, Any] = {
-        "max_age": int(lifetime.total_seconds()),
+        "max_age": int(signed_in.lifetime.total_seconds()),
         "secure": settings.cookie_secure,
         "samesite": "lax",
         "path": "/",
     }
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, **common)
+    response.set_cookie(SESSION_COOKIE, signed_in.token, httponly=True, **common)
     # Readable by our own pages' scripts, which echo it in X-CSRF-Token.
-    response.set_cookie(CSRF_COOKIE, csrf, httponly=False, **common)
-    return WebSessionOut(csrf_token=csrf, expires_at=utcnow() + lifetime)
+    response.set_cookie(CSRF_COOKIE, signed_in.csrf_token, httponly=False, **common)
+    return WebSessionOut(csrf_token=signed_in.csrf_token, expires_at=signed_in.expires_at)
 
 
 @router.put(
@@ -104,43 +94,23 @@ async def sign_in(
     },
 )
 async def switch_workspace(
-    body: SwitchIn, request: Request, principal: CurrentPrincipal, db: Db
+    body: SwitchIn, request: Request, principal: CurrentPrincipal, store: Store, events: Events
 ) -> Response:
     """Make the browser session act in another workspace the caller belongs to."""
     sid = bearer_session_id(request)
-    async with db.transaction() as session:
-        user = await session.get(User, principal.user_id)
-        membership = await session.get(Membership, (principal.user_id, body.workspace_id))
-        if user is None or membership is None:
-            raise ProblemError(404, "Not Found", "workspace does not exist")
-        switched = await session.execute(
-            update(WebSession)
-            .where(
-                WebSession.id == sid,
-                WebSession.user_id == user.id,
-                WebSession.revoked_at.is_(None),
-            )
-            .values(workspace_id=membership.workspace_id)
-        )
-        if getattr(switched, "rowcount", 0) != 1:
-            raise ProblemError(
-                409, "Conflict", "only a browser session switches this way; use /auth/switch"
-            )
-        await add_events(session, [logged_in(user, membership, "switch")])
+    await web_sessions.switch_workspace(store, events, principal, sid, body.workspace_id)
     # Once committed: the session's next request must act in the new workspace.
     request.app.state.web_sessions.forget(sid)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
-async def sign_out(request: Request, principal: CurrentPrincipal, db: Db) -> Response:
+async def sign_out(
+    request: Request, principal: CurrentPrincipal, store: Store, events: Events
+) -> Response:
     """End the browser session (needs the CSRF token like any change)."""
     sid = bearer_session_id(request)
-    async with db.transaction() as session:
-        if sid:
-            await revoke_session(session, sid)
-        event = logged_out(principal.user_id, principal.workspace_id, principal.name, "web_session")
-        await add_events(session, [event])
+    await web_sessions.sign_out(store, events, principal, sid)
     request.app.state.web_sessions.forget(sid)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/")

@@ -21,7 +21,7 @@ import jwt
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from kasa_gateway.guards.cookie_sessions import SESSION_COOKIE
-from kasa_gateway.realtime import Hub
+from kasa_gateway.push.hub import Hub
 from kasa_servicekit.auth import JwksVerifier, Principal
 from kasa_servicekit.problems import ProblemError
 

@@ -1,0 +1,1 @@
+"""The gateway's tables, their migrations, and the identity store the use cases work through."""

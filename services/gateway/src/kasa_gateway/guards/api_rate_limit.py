@@ -9,8 +9,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kasa_gateway.domain.rate_limits import RateLimiter
 from kasa_gateway.guards import header, send_problem
-from kasa_gateway.rate_limits import RateLimiter
 from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.problems import ProblemError
 

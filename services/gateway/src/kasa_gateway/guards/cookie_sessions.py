@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kasa_gateway.guards import header, send_problem
-from kasa_gateway.sessions import csrf_matches
+from kasa_gateway.tokens.opaque import csrf_matches
 
 SESSION_COOKIE = "kasa_session"
 CSRF_COOKIE = "kasa_csrf"

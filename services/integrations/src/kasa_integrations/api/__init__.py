@@ -1,0 +1,1 @@
+"""HTTP adapters of the integrations service: plugins, syncs, file imports."""

@@ -2,19 +2,19 @@
 
 import hashlib
 
-from fastapi import APIRouter, Request, UploadFile, status
+from fastapi import APIRouter, UploadFile, status
 
-from kasa_integrations.api.syncs import SyncAccepted, run_options, start_run
-from kasa_integrations.dependencies import Plugins, plugin_named
-from kasa_integrations.plugins.base import UploadRejectedError
-from kasa_integrations.sync_engine import SyncRun, request_sync
+from kasa_integrations.api.dependencies import Begin, Plugins, plugin_named
+from kasa_integrations.api.sync_models import SyncAccepted
+from kasa_integrations.app import sync_requests
+from kasa_integrations.domain.errors import NotAFileImport, UploadTooLarge
 from kasa_servicekit.auth import WritingPrincipal
-from kasa_servicekit.problems import ProblemError
-from kasa_servicekit.service import Db
+from kasa_servicekit.service import Events
 
 router = APIRouter(prefix="/api/v1", tags=["imports"])
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_MB = 20
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
 
 @router.post(
@@ -26,21 +26,18 @@ async def import_file(
     plugin_name: str,
     file: UploadFile,
     principal: WritingPrincipal,
-    db: Db,
+    begin: Begin,
+    events: Events,
     plugins: Plugins,
-    request: Request,
 ) -> SyncAccepted:
     """Check the file at once (422 with the reason, nothing imported), then sync it."""
     plugin = plugin_named(plugins, plugin_name)
     if not plugin.accepts_upload:
-        raise ProblemError(409, "Conflict", f"{plugin.name} does not import files")
+        raise NotAFileImport(plugin.name)
     content = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
-        raise ProblemError(413, "Content Too Large", "the file is larger than 20 MB")
-    try:
-        facts = plugin.check_upload(content)
-    except UploadRejectedError as exc:
-        raise ProblemError(422, "Unprocessable Content", str(exc)) from None
+        raise UploadTooLarge(MAX_UPLOAD_MB)
+    facts = plugin.check_upload(content)
     params = {
         "upload": {
             "filename": (file.filename or "")[:200],
@@ -49,15 +46,8 @@ async def import_file(
             **facts,
         }
     }
-    sync = await request_sync(
-        db,
-        plugin,
-        principal.workspace_id,
-        str(principal.user_id),
-        params,
-        upload=True,
-        requester=principal.actor,
-    )
-    run = SyncRun(db, plugin, sync, request.app.state.vault, upload=content, **run_options(request))
-    start_run(request, run)
+    async with begin() as uow:
+        sync = await sync_requests.request_sync(
+            uow, events, plugin, principal, params, upload=content
+        )
     return SyncAccepted(id=sync.id, status=sync.status)

@@ -7,14 +7,12 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from kasa_integrations.configuration import effective_config, load_config, save_config
-from kasa_integrations.db.tables import Sync
-from kasa_integrations.dependencies import Plugins, Vault, plugin_named
+from kasa_integrations.api.dependencies import Begin, Plugins, Vault, plugin_named
+from kasa_integrations.app import plugin_configuration
 from kasa_integrations.plugins.base import Plugin
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
-from kasa_servicekit.service import Db
+from kasa_servicekit.service import Events
 
 router = APIRouter(prefix="/api/v1", tags=["plugins"])
 
@@ -78,50 +76,43 @@ def _describe(plugin: Plugin) -> dict[str, Any]:
 
 
 @router.get("/plugins", response_model=PluginList)
-async def list_plugins(principal: CurrentPrincipal, db: Db, plugins: Plugins) -> PluginList:
-    items = []
-    async with db.sessions() as session:
-        for plugin in plugins.values():
-            config = await effective_config(session, plugin, principal.workspace_id)
-            last = await session.scalar(
-                select(Sync)
-                .where(Sync.workspace_id == principal.workspace_id, Sync.plugin == plugin.name)
-                .order_by(Sync.created_at.desc(), Sync.id.desc())
-                .limit(1)
-            )
-            items.append(
-                PluginOut(
-                    **_describe(plugin),
-                    configured=config.configured,
-                    enabled=config.enabled,
-                    last_sync=LastSync(
-                        id=last.id,
-                        status=last.status,
-                        created_at=last.created_at,
-                        completed_at=last.completed_at,
-                    )
-                    if last
-                    else None,
+async def list_plugins(principal: CurrentPrincipal, begin: Begin, plugins: Plugins) -> PluginList:
+    async with begin() as uow:
+        overview = await plugin_configuration.overview(uow, plugins, principal.workspace_id)
+    return PluginList(
+        items=[
+            PluginOut(
+                **_describe(entry.plugin),
+                configured=entry.config.configured,
+                enabled=entry.config.enabled,
+                last_sync=LastSync(
+                    id=entry.last_sync.id,
+                    status=entry.last_sync.status,
+                    created_at=entry.last_sync.created_at,
+                    completed_at=entry.last_sync.completed_at,
                 )
+                if entry.last_sync
+                else None,
             )
-    return PluginList(items=items)
+            for entry in overview
+        ]
+    )
 
 
 @router.get("/plugins/{plugin_name}/config", response_model=ConfigOut)
 async def get_config(
-    plugin_name: str, principal: CurrentPrincipal, db: Db, plugins: Plugins
+    plugin_name: str, principal: CurrentPrincipal, begin: Begin, plugins: Plugins
 ) -> ConfigOut:
     plugin = plugin_named(plugins, plugin_name)
-    async with db.sessions() as session:
-        config = await effective_config(session, plugin, principal.workspace_id)
-        row = await load_config(session, plugin.name, principal.workspace_id)
+    async with begin() as uow:
+        config = await plugin_configuration.effective_config(uow, plugin, principal.workspace_id)
     return ConfigOut(
         plugin=plugin.name,
         configured=config.configured,
         enabled=config.enabled,
         settings=config.settings,
         credentials_set=config.credentials_set,
-        updated_at=row.updated_at if row else None,
+        updated_at=config.row.updated_at if config.row else None,
     )
 
 
@@ -130,20 +121,23 @@ async def put_config(
     plugin_name: str,
     body: ConfigIn,
     principal: WritingPrincipal,
-    db: Db,
+    begin: Begin,
+    events: Events,
     plugins: Plugins,
     vault: Vault,
 ) -> ConfigOut:
     plugin = plugin_named(plugins, plugin_name)
-    row = await save_config(
-        db,
-        vault,
-        plugin,
-        principal,
-        enabled=body.enabled,
-        settings=body.settings,
-        credentials=body.credentials,
-    )
+    async with begin() as uow:
+        row = await plugin_configuration.save_config(
+            uow,
+            events,
+            vault,
+            plugin,
+            principal,
+            enabled=body.enabled,
+            settings=body.settings,
+            credentials=body.credentials,
+        )
     return ConfigOut(
         plugin=plugin.name,
         configured=True,

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -64,6 +65,21 @@ class Sync(Base):
     request_event_id: Mapped[UUID | None]
     """The event of the user's request: the cause the run's events name."""
     details: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    worker_id: Mapped[str | None] = mapped_column(String(128))
+    """The worker that claimed the run; only it may commit the run's pages and outcome."""
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """Until when the worker's claim holds; the worker renews it with every heartbeat."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """How many times a worker has claimed the run (a resumed run is claimed again)."""
+
+
+class SyncUpload(Base):
+    """The uploaded file a sync reads, kept until the sync ends so any worker can run it."""
+
+    __tablename__ = "sync_uploads"
+
+    sync_id: Mapped[UUID] = mapped_column(primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ImportedRecord(Base):

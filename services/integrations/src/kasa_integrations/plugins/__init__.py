@@ -1,4 +1,8 @@
-"""The registered plugins. A new plugin is one module here and one line in ``registry``."""
+"""The registered plugins. A new plugin is one module here and one line in ``registry``.
+
+The service builds the registry once, in its composition root, with the operator's settings;
+routes, the sync worker and the recovery sweep all use that one instance.
+"""
 
 from kasa_integrations.plugins.base import Plugin
 from kasa_integrations.plugins.camt053 import Camt053Statement
@@ -14,7 +18,3 @@ def registry(fio_api_base_url: str = DEFAULT_BASE_URL) -> dict[str, Plugin]:
         Camt053Statement(),
     ]
     return {plugin.name: plugin for plugin in plugins}
-
-
-PLUGINS = registry()
-"""The plugins with default operator settings (for names and display names)."""

@@ -10,35 +10,25 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from kasa_contracts.events.integrations import BankAccountRef
-from kasa_contracts.types import CurrencyCode, PositiveAmount
+from kasa_contracts import Actor
+from kasa_integrations.domain.bank_transaction import BankTransaction
 
-
-class BankTransaction(BaseModel):
-    """One money movement as a plugin normalizes it; the platform adds the rest."""
-
-    model_config = ConfigDict(frozen=True)
-
-    account: BankAccountRef
-    external_id: str = Field(min_length=1, max_length=200)
-    booking_date: date
-    value_date: date | None = None
-    amount: PositiveAmount
-    direction: Literal["income", "expense"]
-    currency: CurrencyCode
-    counterparty_name: str | None = None
-    counterparty_account: str | None = None
-    message: str | None = None
-    reference: str | None = None
-    variable_symbol: str | None = Field(default=None, pattern=r"^\d{1,10}$")
-    constant_symbol: str | None = Field(default=None, pattern=r"^\d{1,10}$")
-    specific_symbol: str | None = Field(default=None, pattern=r"^\d{1,10}$")
-    raw: dict[str, Any] = Field(default_factory=dict)
+__all__ = [
+    "BankTransaction",
+    "NoSettings",
+    "Plugin",
+    "RateLimit",
+    "SyncContext",
+    "SyncError",
+    "SyncWindow",
+    "UploadRejectedError",
+    "plugin_actor",
+]
 
 
 class NoSettings(BaseModel):
@@ -149,6 +139,11 @@ class Plugin(ABC):
     @classmethod
     def secret_fields(cls) -> list[str]:
         return list(cls.Credentials.model_fields)
+
+
+def plugin_actor(plugin: Plugin) -> Actor:
+    """The actor of what a plugin's run does: events name the plugin, not a user."""
+    return Actor(type="plugin", id=plugin.name, name=plugin.display_name)
 
 
 def _valid_empty(model: type[BaseModel]) -> bool:

@@ -6,36 +6,21 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
-from kasa_contracts.changes import diff
-from kasa_contracts.events.invoicing import ClientCreated, ClientDeleted, ClientUpdated
 from kasa_contracts.types import CurrencyCode, MoneyAmount, PositiveAmount
-from kasa_invoicing.api.records import conflict, publish, snapshot, values
-from kasa_invoicing.db.tables import Client, Invoice, Project
+from kasa_invoicing.api.bodies import values
+from kasa_invoicing.app import clients
+from kasa_invoicing.db.clients import ClientRows
+from kasa_invoicing.db.tables import Client
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
-from kasa_servicekit.db import utcnow
-from kasa_servicekit.ids import new_id
 from kasa_servicekit.money import at_currency_precision
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
-from kasa_servicekit.scoping import owned
-from kasa_servicekit.service import Db
+from kasa_servicekit.service import Db, Events
 
 router = APIRouter(prefix="/api/v1/clients", tags=["clients"])
 
 Language = Literal["en", "cs"]
-FIELDS = (
-    "name",
-    "email",
-    "address",
-    "country",
-    "company_id",
-    "vat_id",
-    "currency",
-    "language",
-    "payment_terms_days",
-    "hourly_rate",
-)
 
 
 class ClientPatch(BaseModel):
@@ -86,25 +71,12 @@ class ClientOut(BaseModel):
 
 
 @router.post("", response_model=ClientOut, status_code=201)
-async def create_client(body: ClientIn, principal: WritingPrincipal, db: Db) -> ClientOut:
-    now = utcnow()
+async def create_client(
+    body: ClientIn, principal: WritingPrincipal, db: Db, events: Events
+) -> ClientOut:
     async with db.transaction() as session:
-        row = Client(
-            id=new_id(),
-            workspace_id=principal.workspace_id,
-            created_at=now,
-            updated_at=now,
-            **values(body),
-        )
-        session.add(row)
-        await session.flush()
-        await publish(
-            session,
-            principal,
-            ClientCreated(
-                client_id=row.id, name=row.name, changes=diff(None, snapshot(row, FIELDS))
-            ),
-        )
+        store = ClientRows(session, principal.workspace_id)
+        row = await clients.create(store, events, principal, values(body))
         return ClientOut.model_validate(row)
 
 
@@ -123,45 +95,26 @@ async def list_clients(
 @router.get("/{client_id}", response_model=ClientOut)
 async def get_client(client_id: UUID, principal: CurrentPrincipal, db: Db) -> ClientOut:
     async with db.sessions() as session:
-        row = await owned(session, Client, client_id, principal.workspace_id, "client")
+        row = await ClientRows(session, principal.workspace_id).owned(Client, client_id, "client")
     return ClientOut.model_validate(row)
 
 
 @router.patch("/{client_id}", response_model=ClientOut)
 async def update_client(
-    client_id: UUID, body: ClientPatch, principal: WritingPrincipal, db: Db
+    client_id: UUID, body: ClientPatch, principal: WritingPrincipal, db: Db, events: Events
 ) -> ClientOut:
     async with db.transaction() as session:
-        row = await owned(session, Client, client_id, principal.workspace_id, "client")
-        before = snapshot(row, FIELDS)
-        for name, value in values(body, only_set=True).items():
-            if value is None and name in ("name", "currency", "language"):
-                continue
-            setattr(row, name, value)
-        changes = diff(before, snapshot(row, FIELDS))
-        if changes:
-            row.updated_at = utcnow()
-            await publish(
-                session, principal, ClientUpdated(client_id=row.id, name=row.name, changes=changes)
-            )
+        store = ClientRows(session, principal.workspace_id)
+        row = await clients.update(store, events, principal, client_id, values(body, only_set=True))
         return ClientOut.model_validate(row)
 
 
 @router.delete("/{client_id}", status_code=204)
-async def delete_client(client_id: UUID, principal: WritingPrincipal, db: Db) -> Response:
+async def delete_client(
+    client_id: UUID, principal: WritingPrincipal, db: Db, events: Events
+) -> Response:
     async with db.transaction() as session:
-        row = await owned(session, Client, client_id, principal.workspace_id, "client")
-        in_use = await session.scalar(
-            select(
-                exists().where(Project.client_id == row.id)
-                | exists().where(Invoice.client_id == row.id)
-            )
-        )
-        if in_use:
-            raise conflict("the client has projects or invoices; delete those first")
-        changes = diff(snapshot(row, FIELDS), None)
-        await session.delete(row)
-        await publish(
-            session, principal, ClientDeleted(client_id=row.id, name=row.name, changes=changes)
+        await clients.delete(
+            ClientRows(session, principal.workspace_id), events, principal, client_id
         )
     return Response(status_code=204)

@@ -7,19 +7,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from kasa_contracts.types import DecimalString
 from kasa_invoicing.api.invoice_views import today
-from kasa_invoicing.api.records import unprocessable
-from kasa_invoicing.db.tables import Client, Invoice, Payment, Project, WorkEntry
-from kasa_invoicing.domain.dashboard import (
-    InvoiceFact,
-    PaymentFact,
-    WorkFact,
-    build_dashboard,
-    months_between,
-)
+from kasa_invoicing.app.dashboard import dashboard as dashboard_of
+from kasa_invoicing.db.dashboard import DashboardRows
+from kasa_invoicing.domain.dashboard import months_between, period
 from kasa_invoicing.domain.pricing import hours as exact_hours
 from kasa_servicekit.auth import CurrentPrincipal
 from kasa_servicekit.money import at_currency_precision
@@ -89,70 +82,9 @@ async def dashboard(
     to: Annotated[date | None, Query(description="Default: today")] = None,
 ) -> DashboardOut:
     now = today()
-    end = to or now
-    start = from_ or date(end.year, 1, 1)
-    if start > end:
-        raise unprocessable("from must not be after to")
-    if len(months_between(start, end)) > 120:
-        raise unprocessable("the period is at most ten years")
-    ws = principal.workspace_id
+    start, end = period(from_, to, now)
     async with db.sessions() as session:
-        clients = {
-            c.id: c for c in await session.scalars(select(Client).where(Client.workspace_id == ws))
-        }
-        projects = {
-            p.id: p
-            for p in await session.scalars(select(Project).where(Project.workspace_id == ws))
-        }
-        entries = await session.scalars(
-            select(WorkEntry).where(
-                WorkEntry.workspace_id == ws,
-                WorkEntry.work_date >= start,
-                WorkEntry.work_date <= end,
-            )
-        )
-        work = []
-        for e in entries:
-            project, client = projects[e.project_id], clients[e.client_id]
-            rate = project.hourly_rate if project.hourly_rate is not None else client.hourly_rate
-            work.append(
-                WorkFact(
-                    work_date=e.work_date,
-                    minutes=e.minutes,
-                    fixed_amount=e.fixed_amount,
-                    billable=e.billable,
-                    invoiced=e.invoice_id is not None,
-                    currency=project.currency or client.currency,
-                    hourly_rate=rate,
-                )
-            )
-        invoices = [
-            InvoiceFact(
-                client_id=i.client_id,
-                client_name=str(i.client.get("name", "")),
-                status=i.status,
-                currency=i.currency,
-                issue_date=i.issue_date,
-                due_date=i.due_date,
-                total=i.total,
-                paid_total=i.paid_total,
-            )
-            for i in await session.scalars(
-                select(Invoice).where(Invoice.workspace_id == ws, Invoice.status != "draft")
-            )
-        ]
-        payments = [
-            PaymentFact(p.currency, p.amount, p.paid_on)
-            for p in await session.scalars(
-                select(Payment).where(
-                    Payment.workspace_id == ws,
-                    Payment.removed_at.is_(None),
-                    Payment.paid_on >= start,
-                    Payment.paid_on <= end,
-                )
-            )
-        ]
-    board = build_dashboard(start, end, now, work, invoices, payments)
+        board = await dashboard_of(DashboardRows(session, principal.workspace_id), start, end, now)
 
     def money(amount: Decimal, currency: str) -> Decimal:
         return at_currency_precision(amount, currency)

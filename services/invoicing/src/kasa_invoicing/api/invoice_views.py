@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_contracts.types import DecimalString
-from kasa_invoicing.db.tables import Invoice, InvoiceLine, Payment
-from kasa_invoicing.domain.lifecycle import is_overdue
+from kasa_invoicing.db.invoices import domain_lines, invoice_lines
+from kasa_invoicing.db.tables import Invoice, Payment
+from kasa_invoicing.domain.lifecycle import is_overdue, outstanding
 from kasa_invoicing.domain.pricing import totals
-from kasa_invoicing.pdf.document import as_domain_lines
 from kasa_servicekit.money import at_currency_precision
 
 
@@ -99,11 +99,6 @@ def summary(invoice: Invoice) -> InvoiceSummary:
     def money(amount: Decimal) -> Decimal:
         return at_currency_precision(amount, invoice.currency)
 
-    outstanding = (
-        max(invoice.total - invoice.paid_total, Decimal(0))
-        if invoice.status in ("issued", "partially_paid")
-        else Decimal(0)
-    )
     return InvoiceSummary(
         id=invoice.id,
         client_id=invoice.client_id,
@@ -121,22 +116,12 @@ def summary(invoice: Invoice) -> InvoiceSummary:
         vat_total=money(invoice.vat_total),
         total=money(invoice.total),
         paid_total=money(invoice.paid_total),
-        outstanding=money(outstanding),
+        outstanding=money(outstanding(invoice.status, invoice.total, invoice.paid_total)),
         paid_on=invoice.paid_on,
         note=invoice.note,
         created_at=invoice.created_at,
         issued_at=invoice.issued_at,
         cancelled_at=invoice.cancelled_at,
-    )
-
-
-async def invoice_lines(session: AsyncSession, invoice_id: UUID) -> list[InvoiceLine]:
-    return list(
-        await session.scalars(
-            select(InvoiceLine)
-            .where(InvoiceLine.invoice_id == invoice_id)
-            .order_by(InvoiceLine.position)
-        )
     )
 
 
@@ -149,7 +134,7 @@ async def full(session: AsyncSession, invoice: Invoice) -> InvoiceOut:
         )
     )
     cur = invoice.currency
-    vat = totals(as_domain_lines(rows), cur).vat_summary
+    vat = totals(domain_lines(rows), cur).vat_summary
     known = set(PartyOut.model_fields)
     return InvoiceOut(
         **summary(invoice).model_dump(),

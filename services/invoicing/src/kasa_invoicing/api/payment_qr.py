@@ -6,10 +6,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from kasa_invoicing.db.tables import Invoice
-from kasa_invoicing.invoice_qr import PaymentQr, payment_qr
+from kasa_invoicing.app import documents
+from kasa_invoicing.db.store import SqlStore
+from kasa_invoicing.domain.payment_qr import PaymentQr
 from kasa_servicekit.auth import CurrentPrincipal
-from kasa_servicekit.scoping import owned
 from kasa_servicekit.service import Db
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
@@ -38,5 +38,5 @@ async def get_payment_qr(
 ) -> Response:
     """EPC (SEPA) for EUR, SPAYD for CZK; 422 for any other currency."""
     async with db.sessions() as session:
-        invoice = await owned(session, Invoice, invoice_id, principal.workspace_id, "invoice")
-    return qr_response(payment_qr(invoice), format)
+        qr = await documents.payment_qr(SqlStore(session, principal.workspace_id), invoice_id)
+    return qr_response(qr, format)

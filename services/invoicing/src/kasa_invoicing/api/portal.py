@@ -4,31 +4,25 @@ Unknown, revoked and expired tokens all get the same 404 page, so a token cannot
 Every view is recorded on the link and published for the audit trail.
 """
 
-import asyncio
 import base64
 import io
-from typing import Literal
 
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasa_contracts import Actor
-from kasa_contracts.events.invoicing import InvoicePortalViewed
-from kasa_invoicing.api.sharing import token_hash
-from kasa_invoicing.db.tables import Invoice, ShareLink
+from kasa_invoicing.app import documents, sharing
+from kasa_invoicing.db.invoices import InvoiceRows
+from kasa_invoicing.db.sharing import PortalRows
 from kasa_invoicing.domain.lifecycle import is_overdue
-from kasa_invoicing.invoice_pdf import invoice_document, optional_qr, pdf_filename
+from kasa_invoicing.domain.payment_qr import optional_qr
+from kasa_invoicing.pdf.document import pdf_filename
 from kasa_invoicing.pdf.labels import labels
-from kasa_invoicing.pdf.render import invoice_pdf, render_template
+from kasa_invoicing.pdf.render import render_template
 from kasa_servicekit.db import utcnow
-from kasa_servicekit.outbox import add_payloads
-from kasa_servicekit.service import Db
+from kasa_servicekit.service import Db, Events
 
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
 
-PORTAL_ACTOR = Actor(type="system", id="client-portal", name="Client portal")
 _PRIVATE = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -46,40 +40,13 @@ def _not_found() -> HTMLResponse:
     return HTMLResponse(_NOT_FOUND, status_code=404, headers=_PRIVATE)
 
 
-async def _viewed(
-    session: AsyncSession, token: str, what: Literal["page", "pdf"]
-) -> tuple[ShareLink, Invoice] | None:
-    """The live link and its invoice, with this view recorded; None for any dead token."""
-    if len(token) > 200:
-        return None
-    link = await session.scalar(
-        select(ShareLink).where(ShareLink.token_hash == token_hash(token)).with_for_update()
-    )
-    now = utcnow()
-    if link is None or link.revoked_at is not None:
-        return None
-    if link.expires_at is not None and link.expires_at <= now:
-        return None
-    invoice = await session.get(Invoice, link.invoice_id)
-    if invoice is None or invoice.workspace_id != link.workspace_id:
-        return None
-    link.view_count += 1
-    link.last_viewed_at = now
-    payload = InvoicePortalViewed(invoice_id=invoice.id, share_id=link.id, what=what)
-    await add_payloads(
-        session, payload, producer="invoicing", workspace_id=link.workspace_id, actor=PORTAL_ACTOR
-    )
-    return link, invoice
-
-
 @router.get("/{token}", response_class=HTMLResponse)
-async def portal_page(token: str, db: Db) -> Response:
+async def portal_page(token: str, db: Db, events: Events) -> Response:
     async with db.transaction() as session:
-        found = await _viewed(session, token, "page")
-        if found is None:
+        invoice = await sharing.view(PortalRows(session), events, token, "page")
+        if invoice is None:
             return _not_found()
-        _, invoice = found
-        document = await invoice_document(session, invoice)
+        document = await documents.document(InvoiceRows(session, invoice.workspace_id), invoice)
     qr = optional_qr(invoice)
     qr_svg = None
     if qr is not None:
@@ -99,14 +66,14 @@ async def portal_page(token: str, db: Db) -> Response:
 
 
 @router.get("/{token}/pdf")
-async def portal_pdf(token: str, db: Db) -> Response:
+async def portal_pdf(token: str, db: Db, events: Events) -> Response:
     async with db.transaction() as session:
-        found = await _viewed(session, token, "pdf")
-        if found is None:
+        invoice = await sharing.view(PortalRows(session), events, token, "pdf")
+        if invoice is None:
             return _not_found()
-        _, invoice = found
-        document = await invoice_document(session, invoice)
-    pdf = await asyncio.to_thread(invoice_pdf, document)
+        document = await documents.document(InvoiceRows(session, invoice.workspace_id), invoice)
+    # Rendered after the commit: the view's row lock is not held while the PDF takes shape.
+    pdf = await documents.render(document)
     return Response(
         pdf,
         media_type="application/pdf",

@@ -1,31 +1,25 @@
 """/api/v1/projects: work for a client, with an hourly rate that falls back to the client's."""
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import exists, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 
-from kasa_contracts.changes import diff
-from kasa_contracts.events.invoicing import ProjectCreated, ProjectDeleted, ProjectUpdated
 from kasa_contracts.types import CurrencyCode, DecimalString, MoneyAmount, PositiveAmount
-from kasa_invoicing.api.records import conflict, publish, snapshot, unprocessable, values
-from kasa_invoicing.db.tables import Client, Project, WorkEntry
+from kasa_invoicing.api.bodies import values
+from kasa_invoicing.app import projects
+from kasa_invoicing.db.projects import ProjectRows
+from kasa_invoicing.db.tables import Client, Project
+from kasa_invoicing.domain.pricing import effective_rate
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
-from kasa_servicekit.db import utcnow
-from kasa_servicekit.ids import new_id
 from kasa_servicekit.money import at_currency_precision
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
-from kasa_servicekit.scoping import owned
-from kasa_servicekit.service import Db
+from kasa_servicekit.service import Db, Events
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
-
-FIELDS = ("client_id", "name", "hourly_rate", "currency", "active")
 
 
 class ProjectPatch(BaseModel):
@@ -60,13 +54,9 @@ class ProjectOut(BaseModel):
     updated_at: datetime
 
 
-def effective_rate(project: Project, client: Client) -> Decimal | None:
-    return project.hourly_rate if project.hourly_rate is not None else client.hourly_rate
-
-
 def project_out(project: Project, client: Client) -> ProjectOut:
     currency = project.currency or client.currency
-    rate = effective_rate(project, client)
+    rate = effective_rate(project.hourly_rate, client.hourly_rate)
     return ProjectOut(
         id=project.id,
         client_id=project.client_id,
@@ -85,36 +75,13 @@ def project_out(project: Project, client: Client) -> ProjectOut:
     )
 
 
-async def _client_of(session: AsyncSession, project: Project) -> Client:
-    client = await session.get(Client, project.client_id)
-    assert client is not None
-    return client
-
-
 @router.post("", response_model=ProjectOut, status_code=201)
-async def create_project(body: ProjectIn, principal: WritingPrincipal, db: Db) -> ProjectOut:
-    now = utcnow()
+async def create_project(
+    body: ProjectIn, principal: WritingPrincipal, db: Db, events: Events
+) -> ProjectOut:
     async with db.transaction() as session:
-        client = await owned(session, Client, body.client_id, principal.workspace_id, "client")
-        row = Project(
-            id=new_id(),
-            workspace_id=principal.workspace_id,
-            created_at=now,
-            updated_at=now,
-            **values(body),
-        )
-        session.add(row)
-        await session.flush()
-        await publish(
-            session,
-            principal,
-            ProjectCreated(
-                project_id=row.id,
-                client_id=row.client_id,
-                name=row.name,
-                changes=diff(None, snapshot(row, FIELDS)),
-            ),
-        )
+        store = ProjectRows(session, principal.workspace_id)
+        row, client = await projects.create(store, events, principal, values(body))
         return project_out(row, client)
 
 
@@ -145,52 +112,28 @@ async def list_projects(
 @router.get("/{project_id}", response_model=ProjectOut)
 async def get_project(project_id: UUID, principal: CurrentPrincipal, db: Db) -> ProjectOut:
     async with db.sessions() as session:
-        row = await owned(session, Project, project_id, principal.workspace_id, "project")
-        return project_out(row, await _client_of(session, row))
+        store = ProjectRows(session, principal.workspace_id)
+        row = await store.owned(Project, project_id, "project")
+        return project_out(row, await store.client_of(row))
 
 
 @router.patch("/{project_id}", response_model=ProjectOut)
 async def update_project(
-    project_id: UUID, body: ProjectPatch, principal: WritingPrincipal, db: Db
+    project_id: UUID, body: ProjectPatch, principal: WritingPrincipal, db: Db, events: Events
 ) -> ProjectOut:
     async with db.transaction() as session:
-        row = await owned(session, Project, project_id, principal.workspace_id, "project")
-        before = snapshot(row, FIELDS)
-        for name, value in values(body, only_set=True).items():
-            if value is None and name in ("name", "active"):
-                continue
-            setattr(row, name, value)
-        client = await _client_of(session, row)
-        if row.currency and row.currency != before["currency"]:
-            billed = await session.scalar(select(exists().where(WorkEntry.project_id == row.id)))
-            if billed:
-                raise unprocessable("the currency of a project with work entries cannot change")
-        changes = diff(before, snapshot(row, FIELDS))
-        if changes:
-            row.updated_at = utcnow()
-            await publish(
-                session,
-                principal,
-                ProjectUpdated(
-                    project_id=row.id, client_id=row.client_id, name=row.name, changes=changes
-                ),
-            )
-        return project_out(row, client)
+        store = ProjectRows(session, principal.workspace_id)
+        row = await projects.update(
+            store, events, principal, project_id, values(body, only_set=True)
+        )
+        return project_out(row, await store.client_of(row))
 
 
 @router.delete("/{project_id}", status_code=204)
-async def delete_project(project_id: UUID, principal: WritingPrincipal, db: Db) -> Response:
+async def delete_project(
+    project_id: UUID, principal: WritingPrincipal, db: Db, events: Events
+) -> Response:
     async with db.transaction() as session:
-        row = await owned(session, Project, project_id, principal.workspace_id, "project")
-        if await session.scalar(select(exists().where(WorkEntry.project_id == row.id))):
-            raise conflict("the project has work entries; delete them or deactivate the project")
-        changes = diff(snapshot(row, FIELDS), None)
-        await session.delete(row)
-        await publish(
-            session,
-            principal,
-            ProjectDeleted(
-                project_id=row.id, client_id=row.client_id, name=row.name, changes=changes
-            ),
-        )
+        store = ProjectRows(session, principal.workspace_id)
+        await projects.delete(store, events, principal, project_id)
     return Response(status_code=204)

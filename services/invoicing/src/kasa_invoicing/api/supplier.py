@@ -5,33 +5,16 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kasa_contracts.changes import diff
-from kasa_contracts.events.invoicing import SupplierProfileUpdated
 from kasa_contracts.types import CurrencyCode
-from kasa_invoicing.api.records import publish, snapshot, values
-from kasa_invoicing.db.tables import SupplierProfile
+from kasa_invoicing.api.bodies import values
+from kasa_invoicing.app import supplier
+from kasa_invoicing.db.supplier import SupplierRows
 from kasa_invoicing.domain.bank import bic_is_valid, iban_is_valid, normalize_iban
 from kasa_invoicing.domain.numbering import DEFAULT_FORMAT, check_format
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
-from kasa_servicekit.db import utcnow
-from kasa_servicekit.problems import not_found
-from kasa_servicekit.service import Db
+from kasa_servicekit.service import Db, Events
 
 router = APIRouter(prefix="/api/v1/supplier", tags=["supplier"])
-
-FIELDS = (
-    "name",
-    "address",
-    "company_id",
-    "vat_id",
-    "iban",
-    "bic",
-    "default_currency",
-    "number_format",
-    "payment_terms_days",
-    "vat_payer",
-    "logo_url",
-)
 
 
 class SupplierIn(BaseModel):
@@ -83,30 +66,15 @@ class SupplierOut(SupplierIn):
 @router.get("", response_model=SupplierOut)
 async def get_supplier(principal: CurrentPrincipal, db: Db) -> SupplierOut:
     async with db.sessions() as session:
-        row = await session.get(SupplierProfile, principal.workspace_id)
-    if row is None:
-        raise not_found("supplier profile")
+        row = await supplier.get(SupplierRows(session, principal.workspace_id))
     return SupplierOut.model_validate(row)
 
 
 @router.put("", response_model=SupplierOut)
-async def put_supplier(body: SupplierIn, principal: WritingPrincipal, db: Db) -> SupplierOut:
+async def put_supplier(
+    body: SupplierIn, principal: WritingPrincipal, db: Db, events: Events
+) -> SupplierOut:
     async with db.transaction() as session:
-        row = await session.get(SupplierProfile, principal.workspace_id, with_for_update=True)
-        before = snapshot(row, FIELDS) if row else None
-        if row is None:
-            row = SupplierProfile(workspace_id=principal.workspace_id, **values(body))
-            session.add(row)
-        else:
-            for name, value in values(body).items():
-                setattr(row, name, value)
-        row.updated_at = utcnow()
-        await session.flush()
-        changes = diff(before, snapshot(row, FIELDS))
-        if changes:
-            await publish(
-                session,
-                principal,
-                SupplierProfileUpdated(workspace_id=principal.workspace_id, changes=changes),
-            )
+        store = SupplierRows(session, principal.workspace_id)
+        row = await supplier.put(store, events, principal, values(body))
         return SupplierOut.model_validate(row)

@@ -2,11 +2,10 @@
 
 from uuid import UUID
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_invoicing.db.tables import InvoiceCounter
+from kasa_servicekit.db import dialect_insert
 
 
 async def next_sequence(session: AsyncSession, workspace_id: UUID, year: int) -> int:
@@ -18,10 +17,8 @@ async def next_sequence(session: AsyncSession, workspace_id: UUID, year: int) ->
     value. If the caller rolls back, so does the increment, so no number is lost. On SQLite
     the database's single write lock gives the same order.
     """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
-        insert(InvoiceCounter)
+        dialect_insert(session, InvoiceCounter)
         .values(workspace_id=workspace_id, year=year, last_number=1)
         .on_conflict_do_update(
             index_elements=[InvoiceCounter.workspace_id, InvoiceCounter.year],

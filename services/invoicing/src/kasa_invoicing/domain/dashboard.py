@@ -11,8 +11,9 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+from kasa_invoicing.domain.errors import Invalid
 from kasa_invoicing.domain.lifecycle import AWAITING_PAYMENT
-from kasa_invoicing.domain.money import round_money
+from kasa_servicekit.money import round_money
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,20 @@ def months_between(start: date, end: date) -> list[str]:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+MAX_MONTHS = 120
+
+
+def period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
+    """The days a dashboard covers: by default from 1 January of the end's year to today."""
+    end = end or today
+    start = start or date(end.year, 1, 1)
+    if start > end:
+        raise Invalid("from must not be after to")
+    if len(months_between(start, end)) > MAX_MONTHS:
+        raise Invalid("the period is at most ten years")
+    return start, end
 
 
 def build_dashboard(

@@ -12,17 +12,30 @@ a closing ``CRC32`` over the pairs sorted by key.
 
 import unicodedata
 import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, Protocol
 
 import segno
+
+from kasa_invoicing.domain.errors import Conflict, Invalid
+from kasa_invoicing.domain.lifecycle import AWAITING_PAYMENT
 
 EPC_MAX_BYTES = 331
 _EPC_MAX = Decimal("999999999.99")
 _SPAYD_ESCAPES = (("%", "%25"), ("*", "%2A"), ("+", "%2B"))
 
 
-class QrRefused(ValueError):
+_MESSAGE = {"cs": "Faktura", "en": "Invoice"}
+
+
+class QrRefused(Invalid, ValueError):
     """The payment cannot be put in this QR format; the message says why."""
+
+
+class NothingToPay(Conflict):
+    """The invoice awaits no payment, or cannot say where a payment should go."""
 
 
 def _amount_text(amount: Decimal) -> str:
@@ -120,3 +133,81 @@ def spayd_payload(
 def qr_code(payload: str, *, charset: str = "utf-8") -> segno.QRCode:
     """The QR symbol for a payload, error correction M as EPC requires, bytes in ``charset``."""
     return segno.make_qr(payload.encode(charset), error="m", boost_error=False)
+
+
+@dataclass(frozen=True)
+class PaymentQr:
+    kind: str
+    """``epc`` or ``spayd``."""
+    payload: str
+    code: segno.QRCode
+
+
+class PayableInvoice(Protocol):
+    """What a payment QR code is made of."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def number(self) -> str | None: ...
+    @property
+    def variable_symbol(self) -> str | None: ...
+    @property
+    def supplier(self) -> Mapping[str, Any]: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def paid_total(self) -> Decimal: ...
+
+
+def invoice_qr(invoice: PayableInvoice) -> PaymentQr:
+    """The QR code that pays what is still owed on ``invoice``: EPC for euros, SPAYD for crowns.
+
+    ``NothingToPay`` when nothing is awaited or the supplier had no IBAN; ``QrRefused`` when
+    the amount or the currency cannot be carried.
+    """
+    if invoice.status not in AWAITING_PAYMENT:
+        raise NothingToPay(
+            "issue the invoice first: a payment QR code carries its number"
+            if invoice.status == "draft"
+            else f"the invoice is {invoice.status}; nothing is to be paid"
+        )
+    iban = invoice.supplier.get("iban")
+    if not iban:
+        raise NothingToPay("the supplier profile had no IBAN when the invoice was issued")
+    assert invoice.number is not None
+    amount = max(invoice.total - invoice.paid_total, Decimal(0))
+    if invoice.currency == "EUR":
+        payload = epc_payload(
+            name=str(invoice.supplier.get("name", "")),
+            iban=iban,
+            bic=invoice.supplier.get("bic"),
+            amount=amount,
+            remittance=invoice.number,
+        )
+        return PaymentQr("epc", payload, qr_code(payload, charset="utf-8"))
+    if invoice.currency == "CZK":
+        payload = spayd_payload(
+            iban=iban,
+            amount=amount,
+            currency="CZK",
+            variable_symbol=invoice.variable_symbol,
+            message=f"{_MESSAGE.get(invoice.language, 'Invoice')} {invoice.number}",
+        )
+        return PaymentQr("spayd", payload, qr_code(payload, charset="iso-8859-1"))
+    raise QrRefused(
+        f"payment QR codes exist for EUR (EPC, SEPA credit transfer) and CZK (SPAYD, "
+        f"Czech QR Platba); banks read no standard QR payment in {invoice.currency}"
+    )
+
+
+def optional_qr(invoice: PayableInvoice) -> PaymentQr | None:
+    """The payment QR code when the invoice can be paid by one, else none (no error)."""
+    try:
+        return invoice_qr(invoice)
+    except (NothingToPay, QrRefused):
+        return None

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from kasa_invoicing.domain.money import round_money
+from kasa_servicekit.money import round_money
 
 Grouping = Literal["entry", "project", "day"]
 _FOUR_PLACES = Decimal("0.0001")
@@ -63,6 +63,11 @@ class Totals:
     vat_total: Decimal
     total: Decimal
     vat_summary: list[VatRow]
+
+
+def effective_rate(project_rate: Decimal | None, client_rate: Decimal | None) -> Decimal | None:
+    """The rate time is billed at: the project's, else the client's."""
+    return project_rate if project_rate is not None else client_rate
 
 
 def hours(minutes: int) -> Decimal:

@@ -11,8 +11,8 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from kasa_invoicing.db.tables import Invoice, InvoiceLine
+from kasa_invoicing.domain.payment_qr import PaymentQr
 from kasa_invoicing.domain.pricing import Line, totals
-from kasa_invoicing.invoice_qr import PaymentQr
 from kasa_invoicing.pdf.labels import LOCALES, labels
 
 
@@ -100,11 +100,9 @@ def _party(data: dict[str, Any]) -> Party:
     )
 
 
-def as_domain_lines(rows: list[InvoiceLine]) -> list[Line]:
-    return [
-        Line(r.description, r.quantity, r.unit, r.unit_price, r.vat_rate, r.net_amount)
-        for r in rows
-    ]
+def pdf_filename(invoice: Invoice) -> str:
+    name = (invoice.number or f"draft-{invoice.id}").replace("/", "-")
+    return f"invoice-{name}.pdf"
 
 
 def build_document(

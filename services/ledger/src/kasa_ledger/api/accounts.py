@@ -1,33 +1,22 @@
 """/api/v1/accounts: where the money sits, and how much of it, per currency."""
 
-from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasa_contracts.changes import diff
-from kasa_contracts.events.ledger import AccountUpdated
 from kasa_contracts.types import CurrencyCode, DecimalString, MoneyAmount
-from kasa_ledger.booking import account_created
-from kasa_ledger.db.snapshots import plain
-from kasa_ledger.db.tables import Account, Transaction
-from kasa_servicekit import idempotency
+from kasa_ledger.app import accounts
+from kasa_ledger.db.tables import Account
 from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
-from kasa_servicekit.db import utcnow
-from kasa_servicekit.idempotency import IdempotencyKey
-from kasa_servicekit.ids import new_id
+from kasa_servicekit.idempotency import IdempotencyKey, Once
 from kasa_servicekit.money import at_currency_precision
-from kasa_servicekit.outbox import add_caller_events, add_events
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
-from kasa_servicekit.scoping import owned
-from kasa_servicekit.service import Db
+from kasa_servicekit.service import Db, Events
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
 
@@ -55,41 +44,8 @@ class AccountOut(BaseModel):
     created_at: datetime
 
 
-async def balances_of(
-    session: AsyncSession, accounts: list[Account], *, until: date | None = None
-) -> dict[UUID, list[Balance]]:
-    """Balances derived from the transactions, never stored: corrections and voids included."""
-    totals: dict[UUID, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for account in accounts:
-        totals[account.id][account.currency] += account.opening_balance
-    for account in accounts:
-        stmt = (
-            select(Transaction.currency, Transaction.type, func.sum(Transaction.amount))
-            .where(
-                Transaction.workspace_id == account.workspace_id,
-                Transaction.account_id == account.id,
-            )
-            .group_by(Transaction.currency, Transaction.type)
-        )
-        if until is not None:
-            stmt = stmt.where(Transaction.transacted_on <= until)
-        if account.opening_date is not None:
-            # The opening balance already holds what happened before its date.
-            stmt = stmt.where(Transaction.transacted_on >= account.opening_date)
-        for currency, type_, total in await session.execute(stmt):
-            signed = Decimal(total) if type_ == "income" else -Decimal(total)
-            totals[account.id][currency] += signed
-    return {
-        account_id: [
-            Balance(currency=currency, amount=at_currency_precision(amount, currency))
-            for currency, amount in sorted(by_currency.items())
-        ]
-        for account_id, by_currency in totals.items()
-    }
-
-
-async def present(session: AsyncSession, accounts: list[Account]) -> list[AccountOut]:
-    balances = await balances_of(session, accounts)
+async def present(session: AsyncSession, found: list[Account]) -> list[AccountOut]:
+    balances = await accounts.balances_of(session, found)
     return [
         AccountOut(
             id=a.id,
@@ -100,10 +56,13 @@ async def present(session: AsyncSession, accounts: list[Account]) -> list[Accoun
             currency=a.currency,
             opening_balance=at_currency_precision(a.opening_balance, a.currency),
             opening_date=a.opening_date,
-            balances=balances.get(a.id, []),
+            balances=[
+                Balance(currency=currency, amount=at_currency_precision(amount, currency))
+                for currency, amount in sorted(balances.get(a.id, {}).items())
+            ],
             created_at=a.created_at,
         )
-        for a in accounts
+        for a in found
     ]
 
 
@@ -111,23 +70,23 @@ async def present(session: AsyncSession, accounts: list[Account]) -> list[Accoun
 async def list_accounts(
     principal: CurrentPrincipal, db: Db, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[AccountOut]:
-    stmt = select(Account).where(Account.workspace_id == principal.workspace_id)
     async with db.sessions() as session:
         rows, next_cursor = await keyset_page(
-            session, stmt, [Account.id], limit=limit, cursor=cursor, descending=False
+            session,
+            accounts.listing(principal.workspace_id),
+            [Account.id],
+            limit=limit,
+            cursor=cursor,
+            descending=False,
         )
         return Page(items=await present(session, rows), next_cursor=next_cursor)
-
-
-async def _account(session: AsyncSession, workspace_id: UUID, account_id: UUID) -> Account:
-    return await owned(session, Account, account_id, workspace_id, "account")
 
 
 @router.get("/{account_id}", response_model=AccountOut)
 async def get_account(account_id: UUID, principal: CurrentPrincipal, db: Db) -> AccountOut:
     async with db.sessions() as session:
         [out] = await present(
-            session, [await _account(session, principal.workspace_id, account_id)]
+            session, [await accounts.account(session, principal.workspace_id, account_id)]
         )
         return out
 
@@ -148,33 +107,20 @@ class AccountIn(BaseModel):
 
 @router.post("", status_code=201, response_model=AccountOut)
 async def create_account(
-    body: AccountIn, principal: WritingPrincipal, db: Db, idempotency_key: IdempotencyKey = None
+    body: AccountIn,
+    principal: WritingPrincipal,
+    db: Db,
+    events: Events,
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
     scope = "POST /api/v1/accounts"
-    body_hash = idempotency.request_hash(body.model_dump(mode="json"))
+    once = Once.of(principal.workspace_id, scope, idempotency_key, body.model_dump(mode="json"))
     async with db.transaction() as session:
-        stored = await idempotency.replay(
-            session, principal.workspace_id, scope, idempotency_key, body_hash
-        )
-        if stored is not None:
-            return JSONResponse(stored.body, status_code=stored.status_code)
-        row = {
-            **dict(body),
-            "id": new_id(),
-            "workspace_id": principal.workspace_id,
-            "bank_ref": None,
-            "created_at": utcnow(),
-        }
-        account = Account(**row)
-        session.add(account)
-        await session.flush()
-        await add_events(session, [account_created(row, principal.actor)])
-        [out] = await present(session, [account])
-        body_out = out.model_dump(mode="json")
-        await idempotency.remember(
-            session, principal.workspace_id, scope, idempotency_key, body_hash, 201, body_out
-        )
-    return JSONResponse(body_out, status_code=201)
+        if (replayed := await once.replayed(session)) is not None:
+            return replayed
+        created = await accounts.create(session, principal, dict(body), events)
+        [out] = await present(session, [created])
+        return await once.remember(session, out.model_dump(mode="json"))
 
 
 class AccountPatch(BaseModel):
@@ -185,25 +131,12 @@ class AccountPatch(BaseModel):
     opening_date: date | None = None
 
 
-EDITABLE = ("name", "opening_balance", "opening_date")
-
-
 @router.patch("/{account_id}", response_model=AccountOut)
 async def update_account(
-    account_id: UUID, body: AccountPatch, principal: WritingPrincipal, db: Db
+    account_id: UUID, body: AccountPatch, principal: WritingPrincipal, db: Db, events: Events
 ) -> AccountOut:
+    requested = {name: getattr(body, name) for name in body.model_fields_set}
     async with db.transaction() as session:
-        account = await _account(session, principal.workspace_id, account_id)
-        before = {name: plain(getattr(account, name)) for name in EDITABLE}
-        for name in body.model_fields_set:
-            value = getattr(body, name)
-            if value is None and name != "opening_date":
-                continue
-            setattr(account, name, value)
-        changes = diff(before, {name: plain(getattr(account, name)) for name in EDITABLE})
-        if changes:
-            event = AccountUpdated(account_id=account.id, changes=changes)
-            await add_caller_events(session, principal, event, producer="ledger")
-        await session.flush()
-        [out] = await present(session, [account])
+        updated = await accounts.update(session, principal, account_id, requested, events)
+        [out] = await present(session, [updated])
         return out

@@ -6,26 +6,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasa_contracts.events.ledger import MatchSuggestionRejected
 from kasa_contracts.types import DecimalString, PositiveAmount
-from kasa_ledger.db.queries import (
-    invoice_in_workspace,
-    lock_matching,
-    open_amount,
-    transaction_in_workspace,
-)
-from kasa_ledger.db.tables import Invoice, MatchSuggestion, PaymentMatch, Transaction
-from kasa_ledger.payments import MatchReason, match_by_hand, unmatch
-from kasa_servicekit.auth import CurrentPrincipal, Principal, WritingPrincipal
-from kasa_servicekit.db import utcnow
+from kasa_ledger.app import matching
+from kasa_ledger.db.tables import MatchSuggestion, PaymentMatch
+from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
 from kasa_servicekit.money import at_currency_precision
-from kasa_servicekit.outbox import add_caller_events
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
-from kasa_servicekit.problems import ProblemError, not_found
-from kasa_servicekit.service import Db
+from kasa_servicekit.service import Db, Events
 
 router = APIRouter(tags=["matches"])
 
@@ -58,40 +46,17 @@ class MatchIn(BaseModel):
     )
 
 
-async def _manual_match(
-    session: AsyncSession,
-    principal: Principal,
-    tx: Transaction,
-    invoice_id: UUID,
-    amount: PositiveAmount | None,
-    reason: MatchReason,
-) -> PaymentMatch:
-    invoice = await invoice_in_workspace(session, principal.workspace_id, invoice_id)
-    if invoice is None or invoice.issued_at is None:
-        raise not_found("invoice")
-    if invoice.cancelled_at is not None:
-        raise ProblemError(409, "Conflict", "the invoice is cancelled")
-    try:
-        return await match_by_hand(session, tx, invoice, amount, reason, principal.actor)
-    except ValueError as exc:
-        raise ProblemError(409, "Conflict", str(exc)) from exc
-
-
 @router.post(
     "/api/v1/transactions/{transaction_id}/match", status_code=201, response_model=PaymentMatchOut
 )
 async def match(
-    transaction_id: UUID, body: MatchIn, principal: WritingPrincipal, db: Db
+    transaction_id: UUID, body: MatchIn, principal: WritingPrincipal, db: Db, events: Events
 ) -> PaymentMatchOut:
     """Apply a transaction (or part of it) to an invoice by hand."""
     async with db.transaction() as session:
-        await lock_matching(session, principal.workspace_id)
-        tx = await transaction_in_workspace(
-            session, principal.workspace_id, transaction_id, for_update=True
+        made = await matching.match(
+            session, principal, transaction_id, body.invoice_id, body.amount, events
         )
-        if tx is None:
-            raise not_found("transaction")
-        made = await _manual_match(session, principal, tx, body.invoice_id, body.amount, "manual")
         return PaymentMatchOut.model_validate(made)
 
 
@@ -100,23 +65,12 @@ async def unmatch_transaction(
     transaction_id: UUID,
     principal: WritingPrincipal,
     db: Db,
+    events: Events,
     invoice_id: Annotated[UUID | None, Query(description="Only this invoice's match")] = None,
 ) -> Response:
     """Take the transaction's payments off their invoices (or off one invoice)."""
     async with db.transaction() as session:
-        tx = await transaction_in_workspace(session, principal.workspace_id, transaction_id)
-        if tx is None:
-            raise not_found("transaction")
-        stmt = select(PaymentMatch).where(
-            PaymentMatch.transaction_id == tx.id, PaymentMatch.unmatched_at.is_(None)
-        )
-        if invoice_id is not None:
-            stmt = stmt.where(PaymentMatch.invoice_id == invoice_id)
-        found = list(await session.scalars(stmt))
-        if not found:
-            raise not_found("match")
-        for payment in found:
-            await unmatch(session, payment, principal.actor)
+        await matching.unmatch_transaction(session, principal, transaction_id, invoice_id, events)
     return Response(status_code=204)
 
 
@@ -130,13 +84,7 @@ async def list_matches(
     transaction_id: UUID | None = None,
     include_undone: bool = False,
 ) -> Page[PaymentMatchOut]:
-    stmt = select(PaymentMatch).where(PaymentMatch.workspace_id == principal.workspace_id)
-    if invoice_id:
-        stmt = stmt.where(PaymentMatch.invoice_id == invoice_id)
-    if transaction_id:
-        stmt = stmt.where(PaymentMatch.transaction_id == transaction_id)
-    if not include_undone:
-        stmt = stmt.where(PaymentMatch.unmatched_at.is_(None))
+    stmt = matching.matches(principal.workspace_id, invoice_id, transaction_id, include_undone)
     async with db.sessions() as session:
         rows, next_cursor = await keyset_page(
             session, stmt, [PaymentMatch.id], limit=limit, cursor=cursor
@@ -159,9 +107,8 @@ class SuggestionOut(BaseModel):
     created_at: datetime
 
 
-async def _suggestion_out(
-    session: AsyncSession, suggestion: MatchSuggestion, invoice: Invoice, tx: Transaction
-) -> SuggestionOut:
+def _suggestion_out(found: matching.Suggestion) -> SuggestionOut:
+    suggestion, invoice, tx = found.row, found.invoice, found.tx
     return SuggestionOut(
         id=suggestion.id,
         transaction_id=tx.id,
@@ -170,7 +117,7 @@ async def _suggestion_out(
         client_name=invoice.client_name,
         reason=suggestion.reason,
         status=suggestion.status,
-        amount=at_currency_precision(max(await open_amount(session, tx), 0), tx.currency),
+        amount=at_currency_precision(found.open_amount, tx.currency),
         currency=tx.currency,
         transacted_on=tx.transacted_on,
         counterparty=tx.counterparty,
@@ -188,47 +135,13 @@ async def list_suggestions(
     invoice_id: UUID | None = None,
 ) -> Page[SuggestionOut]:
     """Pending suggestions for invoices that still expect money."""
-    stmt = (
-        select(MatchSuggestion)
-        .join(Invoice, Invoice.id == MatchSuggestion.invoice_id)
-        .where(
-            MatchSuggestion.workspace_id == principal.workspace_id,
-            MatchSuggestion.status == "pending",
-            Invoice.cancelled_at.is_(None),
-        )
-    )
-    if transaction_id:
-        stmt = stmt.where(MatchSuggestion.transaction_id == transaction_id)
-    if invoice_id:
-        stmt = stmt.where(MatchSuggestion.invoice_id == invoice_id)
+    stmt = matching.pending_suggestions(principal.workspace_id, transaction_id, invoice_id)
     async with db.sessions() as session:
         rows, next_cursor = await keyset_page(
             session, stmt, [MatchSuggestion.id], limit=limit, cursor=cursor
         )
-        items = []
-        for suggestion in rows:
-            invoice = await session.get_one(Invoice, suggestion.invoice_id)
-            tx = await session.get_one(Transaction, suggestion.transaction_id)
-            items.append(await _suggestion_out(session, suggestion, invoice, tx))
+        items = [_suggestion_out(await matching.suggestion_view(session, s)) for s in rows]
     return Page(items=items, next_cursor=next_cursor)
-
-
-async def _pending(
-    session: AsyncSession, principal: Principal, suggestion_id: UUID
-) -> MatchSuggestion:
-    suggestion = await session.scalar(
-        select(MatchSuggestion)
-        .where(
-            MatchSuggestion.id == suggestion_id,
-            MatchSuggestion.workspace_id == principal.workspace_id,
-        )
-        .with_for_update()
-    )
-    if suggestion is None:
-        raise not_found("suggestion")
-    if suggestion.status != "pending":
-        raise ProblemError(409, "Conflict", f"the suggestion is already {suggestion.status}")
-    return suggestion
 
 
 @router.post(
@@ -237,38 +150,19 @@ async def _pending(
     response_model=PaymentMatchOut,
 )
 async def accept_suggestion(
-    suggestion_id: UUID, principal: WritingPrincipal, db: Db
+    suggestion_id: UUID, principal: WritingPrincipal, db: Db, events: Events
 ) -> PaymentMatchOut:
     """Apply what is left of the transaction to the suggested invoice."""
     async with db.transaction() as session:
-        await lock_matching(session, principal.workspace_id)
-        suggestion = await _pending(session, principal, suggestion_id)
-        tx = await transaction_in_workspace(
-            session, principal.workspace_id, suggestion.transaction_id, for_update=True
-        )
-        assert tx is not None
-        made = await _manual_match(
-            session, principal, tx, suggestion.invoice_id, None, "suggestion_accepted"
-        )
+        made = await matching.accept_suggestion(session, principal, suggestion_id, events)
         return PaymentMatchOut.model_validate(made)
 
 
 @router.post("/api/v1/matches/suggestions/{suggestion_id}/reject", response_model=SuggestionOut)
 async def reject_suggestion(
-    suggestion_id: UUID, principal: WritingPrincipal, db: Db
+    suggestion_id: UUID, principal: WritingPrincipal, db: Db, events: Events
 ) -> SuggestionOut:
     """This transaction does not pay that invoice: the pair is never suggested again."""
     async with db.transaction() as session:
-        suggestion = await _pending(session, principal, suggestion_id)
-        suggestion.status = "rejected"
-        suggestion.decided_at = utcnow()
-        event = MatchSuggestionRejected(
-            suggestion_id=suggestion.id,
-            invoice_id=suggestion.invoice_id,
-            transaction_id=suggestion.transaction_id,
-            reason=suggestion.reason,
-        )
-        await add_caller_events(session, principal, event, producer="ledger")
-        invoice = await session.get_one(Invoice, suggestion.invoice_id)
-        tx = await session.get_one(Transaction, suggestion.transaction_id)
-        return await _suggestion_out(session, suggestion, invoice, tx)
+        rejected = await matching.reject_suggestion(session, principal, suggestion_id, events)
+        return _suggestion_out(rejected)

@@ -11,6 +11,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
+from kasa_ledger.domain.errors import DomainError
+
+
+class CategoryExists(DomainError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"the category {name!r} exists")
+
+
+class UnknownCategory(DomainError):
+    """A rule names a category the workspace does not have."""
+
+    def __init__(self) -> None:
+        super().__init__("the category does not exist")
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -58,3 +72,9 @@ def fits(rule: Rule, tx: Facts) -> bool:
 def categorize(tx: Facts, rules: Iterable[Rule]) -> str | None:
     """The category of the first fitting rule (``rules`` in priority order), or None."""
     return next((rule.category for rule in rules if fits(rule, tx)), None)
+
+
+def recategorized(tx: Facts, current: str | None, rules: Iterable[Rule]) -> str | None:
+    """The category the rules now give a transaction, or None when they leave it as it is."""
+    category = categorize(tx, rules)
+    return None if category is None or category == current else category

@@ -7,10 +7,39 @@ signed amounts over an entry and its adjustments always gives the money that rea
 """
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, Protocol
+from uuid import UUID
+
+from kasa_contracts.changes import diff, wire_value
+from kasa_contracts.events.ledger import TransactionCorrected
+from kasa_ledger.domain.errors import DomainError
 
 Direction = Literal["income", "expense"]
+Kind = Literal["correction", "void"]
+"""What a user (or a bank) does to booked money: correct its amount, or void it."""
+
+
+class NotAnEntry(DomainError):
+    def __init__(self) -> None:
+        super().__init__("an adjustment is corrected through the entry it belongs to")
+
+
+class TransactionVoided(DomainError):
+    def __init__(self) -> None:
+        super().__init__("the transaction is voided")
+
+
+class PaysInvoices(DomainError):
+    """Lowering would leave invoices paid with money the transaction no longer has."""
+
+    def __init__(self, matched: Decimal) -> None:
+        super().__init__(f"{matched} of this transaction pays invoices; unmatch before lowering it")
+
+
+class InvalidCorrection(DomainError, ValueError):
+    """The corrected amount makes no correction."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +72,20 @@ def is_voided(adjustments: list[Adjustment]) -> bool:
     return any(adj.kind == "reversal" for adj in adjustments)
 
 
+def check_correctable(kind: str, adjustments: list[Adjustment]) -> None:
+    """Only an entry that is not voided is corrected or voided (adjustments go through it)."""
+    if kind != "entry":
+        raise NotAnEntry()
+    if is_voided(adjustments):
+        raise TransactionVoided()
+
+
+def check_lowering(corrected: Decimal, matched: Decimal) -> None:
+    """Money that pays invoices is not lowered under what it pays."""
+    if corrected < matched:
+        raise PaysInvoices(matched)
+
+
 @dataclass(frozen=True)
 class Entry:
     """The linked entry to book: its direction and positive amount."""
@@ -54,10 +97,10 @@ class Entry:
 def correction_entry(direction: str, current: Decimal, corrected: Decimal) -> Entry:
     """The adjustment that turns ``current`` into ``corrected`` (both in ``direction``)."""
     if corrected <= 0:
-        raise ValueError("a corrected amount must be positive; void the transaction instead")
+        raise InvalidCorrection("a corrected amount must be positive; void the transaction instead")
     delta = corrected - current
     if delta == 0:
-        raise ValueError("the corrected amount equals the current amount")
+        raise InvalidCorrection("the corrected amount equals the current amount")
     if delta > 0:
         return Entry(type=as_direction(direction), amount=delta)
     return Entry(type=opposite(direction), amount=-delta)
@@ -87,3 +130,88 @@ def restatement_entry(
     if delta > 0:
         return Entry(type=as_direction(direction), amount=delta)
     return Entry(type=opposite(direction), amount=-delta)
+
+
+class Original(Protocol):
+    """What a correction needs to know of the entry it adjusts."""
+
+    id: UUID
+    workspace_id: UUID
+    type: str
+    amount: Decimal
+    currency: str
+    transacted_on: date
+    value_date: date | None
+    counterparty: str | None
+    counterparty_account: str | None
+    account_ref: str | None
+    account_id: UUID | None
+    category: str | None
+    category_set_by: str | None
+
+
+def adjustment_row(
+    original: Original,
+    entry: Entry,
+    *,
+    kind: Kind,
+    reason: str | None,
+    source: str,
+    adjustment_id: UUID,
+    created_at: datetime,
+) -> dict[str, Any]:
+    """The linked entry that corrects or voids ``original``: its money, the rest inherited."""
+    return {
+        "id": adjustment_id,
+        "workspace_id": original.workspace_id,
+        "source": source,
+        "external_id": None,
+        "type": entry.type,
+        "amount": entry.amount,
+        "currency": original.currency,
+        "transacted_on": original.transacted_on,
+        "value_date": original.value_date,
+        "description": reason,
+        "counterparty": original.counterparty,
+        "counterparty_account": original.counterparty_account,
+        "account_ref": original.account_ref,
+        "account_id": original.account_id,
+        "category": original.category,
+        "category_set_by": original.category_set_by,
+        "kind": "reversal" if kind == "void" else "adjustment",
+        "adjusts_id": original.id,
+        "raw_data": {},
+        "created_at": created_at,
+    }
+
+
+def corrected(
+    original: Original,
+    adjustment: dict[str, Any],
+    *,
+    kind: Kind,
+    before: list[Adjustment],
+) -> TransactionCorrected:
+    """The ``transaction.corrected`` event: the entry's effective amount before and after."""
+    after = [
+        *before,
+        Adjustment(kind=adjustment["kind"], type=adjustment["type"], amount=adjustment["amount"]),
+    ]
+
+    def shown(adjustments: list[Adjustment]) -> dict[str, Any]:
+        amount = effective_amount(original.type, original.amount, adjustments)
+        return {
+            "amount": wire_value(amount),
+            "voided": is_voided(adjustments),
+        }
+
+    return TransactionCorrected(
+        transaction_id=original.id,
+        adjustment_id=adjustment["id"],
+        kind=kind,
+        type=adjustment["type"],
+        amount=adjustment["amount"],
+        currency=original.currency,
+        reason=adjustment["description"],
+        changes=diff(shown(before), shown(after)),
+    )

@@ -16,6 +16,30 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from kasa_ledger.domain.errors import DomainError
+
+
+class NoSuchInstallment(DomainError):
+    def __init__(self) -> None:
+        super().__init__("the loan has no such installment")
+
+
+class NotALoanPayment(DomainError):
+    """Only an expense of the workspace, in the loan's currency, pays an installment."""
+
+    def __init__(self, currency: str) -> None:
+        super().__init__(f"not an expense in {currency} of this workspace")
+
+
+class PaysAnotherInstallment(DomainError):
+    def __init__(self) -> None:
+        super().__init__("that transaction already pays an installment")
+
+
+class InstallmentLinked(DomainError):
+    def __init__(self) -> None:
+        super().__init__("that installment is already linked")
+
 
 @dataclass(frozen=True)
 class Installment:
@@ -79,3 +103,19 @@ def schedule(
             )
         )
     return rows
+
+
+def check_payment(
+    installment: int, term_months: int, loan_currency: str, tx: tuple[str, str] | None
+) -> None:
+    """Whether an installment exists and ``tx`` (its type and currency) could have paid it."""
+    if installment > term_months:
+        raise NoSuchInstallment()
+    if tx is None or tx != ("expense", loan_currency):
+        raise NotALoanPayment(loan_currency)
+
+
+def owed_on(plan: list[Installment], principal: Decimal, day: date) -> Decimal:
+    """The principal still owed on ``day``: what is left after the installments due by then."""
+    paid = [row for row in plan if row.due_on <= day]
+    return paid[-1].balance_after if paid else principal

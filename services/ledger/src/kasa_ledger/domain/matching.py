@@ -24,13 +24,70 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
+from kasa_contracts import Actor
+from kasa_ledger.domain.errors import DomainError, NotFound
+
 Reason = Literal["variable_symbol", "invoice_number", "known_payer_amount"]
+
+MatchReason = Literal["variable_symbol", "invoice_number", "suggestion_accepted", "manual"]
+"""Why money was applied, as ``ledger.payment.matched`` tells it."""
+
+APPLIED_AS: dict[Reason, MatchReason] = {
+    "variable_symbol": "variable_symbol",
+    "invoice_number": "invoice_number",
+    "known_payer_amount": "suggestion_accepted",
+}
+"""How a rule's sure decision is told once applied."""
+
+MATCHER = Actor(type="system", id="ledger", name="payment matching")
+"""The actor of matches the ledger applies on its own."""
 
 DUE_GRACE = timedelta(days=30)
 """How long after the due date a same-amount payment still counts as paying the invoice."""
 
 MIN_NUMBER_LENGTH = 4
 """Shorter invoice numbers ("7", "A12") appear by chance in messages; they are not searched."""
+
+
+class CannotMatch(DomainError, ValueError):
+    """This transaction cannot pay (that much of) this invoice."""
+
+
+class InvoiceIsCancelled(DomainError):
+    def __init__(self) -> None:
+        super().__init__("the invoice is cancelled")
+
+
+class SuggestionDecided(DomainError):
+    def __init__(self, status: str) -> None:
+        super().__init__(f"the suggestion is already {status}")
+
+
+def can_pay(type_: str, kind: str) -> bool:
+    """Whether a transaction can pay invoices: only income entries can."""
+    return type_ == "income" and kind == "entry"
+
+
+def check_manual_match(type_: str, kind: str, currency: str, invoice_currency: str | None) -> None:
+    """A user may apply a transaction to an invoice only in its currency, and only income."""
+    if currency != invoice_currency:
+        raise CannotMatch(f"the transaction is in {currency} and the invoice in {invoice_currency}")
+    if not can_pay(type_, kind):
+        raise CannotMatch("only an income entry can pay an invoice")
+
+
+def check_invoice_payable(known: bool, issued: bool, cancelled: bool) -> None:
+    """A user matches only to an issued invoice (one not yet issued is unknown to them)."""
+    if not known or not issued:
+        raise NotFound("invoice")
+    if cancelled:
+        raise InvoiceIsCancelled()
+
+
+def check_pending(status: str) -> None:
+    """Only a suggestion still waiting for a user can be accepted or rejected."""
+    if status != "pending":
+        raise SuggestionDecided(status)
 
 
 def normalize_symbol(symbol: str | None) -> str | None:
@@ -142,9 +199,9 @@ def amount_to_apply(payment_open: Decimal, requested: Decimal | None = None) -> 
     amount in total; overpaying an invoice is fine (the amount actually paid is recorded).
     """
     if payment_open <= 0:
-        raise ValueError("the transaction is already fully applied to invoices")
+        raise CannotMatch("the transaction is already fully applied to invoices")
     if requested is None:
         return payment_open
     if requested <= 0 or requested > payment_open:
-        raise ValueError(f"a match can take between 0 and {payment_open} from this transaction")
+        raise CannotMatch(f"a match can take between 0 and {payment_open} from this transaction")
     return requested

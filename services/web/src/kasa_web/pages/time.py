@@ -10,10 +10,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
-from babel.numbers import get_currency_precision
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from kasa_servicekit.money import round_money
 from kasa_web.api_client import Api, ApiProblem
 from kasa_web.errors import redirect
 from kasa_web.forms import Form, problem_text
@@ -79,12 +79,6 @@ def parse_duration(text: str | None) -> int | None:
 
 def _hours_to_minutes(hours: str) -> int:
     return int((Decimal(hours.replace(",", ".")) * 60).to_integral_value(ROUND_HALF_UP))
-
-
-def round_money(amount: Decimal, currency: str) -> Decimal:
-    """Half up to the currency's minor unit, the way invoice lines are rounded."""
-    places = Decimal(1).scaleb(-get_currency_precision(currency))
-    return amount.quantize(places, rounding=ROUND_HALF_UP)
 
 
 def entry_amount(entry: dict[str, Any], project: dict[str, Any] | None) -> Decimal | None:

@@ -1,0 +1,126 @@
+"""Inviting people to a workspace by email, and accepting an invitation.
+
+No mail is sent: the answer carries the link for the inviter to pass on. The token in it is
+kept only as a hash; it works once, for the invited email, until it expires.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from kasa_contracts.events.identity import InvitationRevoked, MemberAdded, MemberInvited
+from kasa_gateway.app.workspaces import manager_membership
+from kasa_gateway.db.identities import IdentityStore
+from kasa_gateway.db.tables import Invitation, Membership, Workspace
+from kasa_gateway.domain.errors import AlreadyMember, NotAllowed, UnknownEntity
+from kasa_gateway.domain.roles import can_assign
+from kasa_gateway.settings import GatewaySettings
+from kasa_gateway.tokens.opaque import new_secret, secret_hash
+from kasa_servicekit.auth import Principal
+from kasa_servicekit.db import utcnow
+from kasa_servicekit.events import At, EventWriter
+from kasa_servicekit.ids import new_id
+
+
+@dataclass(frozen=True)
+class Invited:
+    invitation: Invitation
+    token: str
+    """Shown once, in ``url``."""
+    url: str
+
+
+async def invite(
+    store: IdentityStore,
+    events: EventWriter,
+    settings: GatewaySettings,
+    principal: Principal,
+    email: str,
+    role: str,
+) -> Invited:
+    """Invite an email address to the current workspace (owners and admins)."""
+    email = email.lower()
+    token = new_secret()
+    now = utcnow()
+    async with store.transaction() as tx:
+        me = await manager_membership(tx, principal)
+        if not can_assign(me.role, role, role):
+            raise NotAllowed("only owners invite owners")
+        if await tx.is_member(principal.workspace_id, email):
+            raise AlreadyMember
+        invitation = Invitation(
+            id=new_id(),
+            workspace_id=principal.workspace_id,
+            email=email,
+            role=role,
+            token_hash=secret_hash(token),
+            invited_by=principal.user_id,
+            expires_at=now + timedelta(days=settings.invitation_days),
+            created_at=now,
+        )
+        await tx.add(invitation)
+        invited = MemberInvited(invitation_id=invitation.id, email=email, role=role)
+        await events.write(tx.session, invited, on=principal)
+    url = f"{settings.public_url.rstrip('/')}/invitations/accept#token={token}"
+    return Invited(invitation, token, url)
+
+
+async def pending(store: IdentityStore, principal: Principal) -> Sequence[Invitation]:
+    """Invitations of the current workspace not yet accepted, revoked or expired."""
+    async with store.reading() as tx:
+        await manager_membership(tx, principal)
+        return await tx.pending_invitations(principal.workspace_id, utcnow())
+
+
+async def revoke(
+    store: IdentityStore, events: EventWriter, principal: Principal, invitation_id: UUID
+) -> None:
+    """Withdraw an invitation (owners and admins); withdrawing it again changes nothing."""
+    async with store.transaction() as tx:
+        await manager_membership(tx, principal)
+        invitation = await tx.invitation(invitation_id)
+        if invitation is None or invitation.workspace_id != principal.workspace_id:
+            raise UnknownEntity("invitation")
+        if invitation.revoked_at is None and invitation.accepted_at is None:
+            invitation.revoked_at = utcnow()
+            revoked = InvitationRevoked(invitation_id=invitation.id, email=invitation.email)
+            await events.write(tx.session, revoked, on=principal)
+
+
+async def accept(
+    store: IdentityStore, events: EventWriter, principal: Principal, token: str
+) -> tuple[Workspace, str]:
+    """Join the workspace of an invitation made out to the caller's email; it and the role."""
+    now = utcnow()
+    async with store.transaction() as tx:
+        invitation = await tx.invitation_by_token(secret_hash(token))
+        user = await tx.user(principal.user_id)
+        # Every reason to refuse gets the same answer: the token is worth nothing to others.
+        if (
+            invitation is None
+            or user is None
+            or invitation.email != user.email
+            or invitation.accepted_at is not None
+            or invitation.revoked_at is not None
+            or invitation.expires_at <= now
+        ):
+            raise UnknownEntity("invitation")
+        workspace = await tx.workspace(invitation.workspace_id)
+        assert workspace is not None
+        invitation.accepted_at = now
+        existing = await tx.membership(user.id, invitation.workspace_id)
+        if existing is None:
+            await tx.add(
+                Membership(
+                    user_id=user.id,
+                    workspace_id=invitation.workspace_id,
+                    role=invitation.role,
+                    created_at=now,
+                )
+            )
+            added = MemberAdded(user_id=user.id, role=invitation.role, invitation_id=invitation.id)
+            # The caller's change, recorded in the workspace they joined.
+            await events.write(tx.session, added, on=At(invitation.workspace_id, principal.actor))
+        role = existing.role if existing else invitation.role
+    return workspace, role

@@ -1,0 +1,304 @@
+"""Every read and write of identities: users, workspaces, memberships, sessions, invitations
+and the sign-in throttle.
+
+``IdentityStore`` opens units of work on the gateway's database; each yields ``Identities``,
+the queries bound to that unit's session. Use cases work only through these two, so their
+tests can hand them an in-memory store instead.
+"""
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kasa_gateway.db.tables import (
+    Invitation,
+    LoginThrottle,
+    Membership,
+    RefreshToken,
+    User,
+    WebSession,
+    Workspace,
+)
+from kasa_gateway.domain.login_throttle import Failure, LockoutPolicy, Throttle, after_failure
+from kasa_servicekit.db import Database, insert_if_absent, utcnow
+
+
+class Identities:
+    """The identity queries of one unit of work."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        """The unit's session: events of the change are written in it."""
+
+    async def add(self, *rows: Any) -> None:
+        """Store new rows now, in the order given (a membership after its workspace)."""
+        for row in rows:
+            self.session.add(row)
+            await self.session.flush()
+
+    async def delete(self, row: Any) -> None:
+        await self.session.delete(row)
+
+    async def user(self, user_id: UUID) -> User | None:
+        return await self.session.get(User, user_id)
+
+    async def user_by_email(self, email: str) -> User | None:
+        return await self.session.scalar(select(User).where(User.email == email))
+
+    async def user_name(self, user_id: UUID) -> str | None:
+        return await self.session.scalar(select(User.name).where(User.id == user_id))
+
+    async def email_taken(self, email: str) -> bool:
+        found = await self.session.scalar(select(User.id).where(func.lower(User.email) == email))
+        return found is not None
+
+    async def update_user(self, user_id: UUID, **values: Any) -> None:
+        await self.session.execute(update(User).where(User.id == user_id).values(**values))
+
+    async def workspace(self, workspace_id: UUID) -> Workspace | None:
+        return await self.session.get(Workspace, workspace_id)
+
+    async def membership(self, user_id: UUID, workspace_id: UUID) -> Membership | None:
+        return await self.session.get(Membership, (user_id, workspace_id))
+
+    async def first_membership(self, user_id: UUID) -> Membership | None:
+        """The user's oldest membership: the workspace a sign-in acts in."""
+        return await self.session.scalar(
+            select(Membership).where(Membership.user_id == user_id).order_by(Membership.created_at)
+        )
+
+    async def workspaces_of(self, user_id: UUID) -> Sequence[tuple[Workspace, str]]:
+        """The user's workspaces and their role in each, oldest membership first."""
+        rows = await self.session.execute(
+            select(Workspace, Membership.role)
+            .join(Membership, Membership.workspace_id == Workspace.id)
+            .where(Membership.user_id == user_id)
+            .order_by(Membership.created_at)
+        )
+        return [(workspace, role) for workspace, role in rows.all()]
+
+    async def members(self, workspace_id: UUID) -> Sequence[tuple[Membership, User]]:
+        rows = await self.session.execute(
+            select(Membership, User)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.workspace_id == workspace_id)
+            .order_by(Membership.created_at)
+        )
+        return [(membership, user) for membership, user in rows.all()]
+
+    async def is_member(self, workspace_id: UUID, email: str) -> bool:
+        found = await self.session.scalar(
+            select(Membership.user_id)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.workspace_id == workspace_id, User.email == email)
+        )
+        return found is not None
+
+    async def owners(self, workspace_id: UUID) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.workspace_id == workspace_id, Membership.role == "owner")
+        )
+        return int(count or 0)
+
+    async def locked_until(self, email: str) -> datetime | None:
+        return await self.session.scalar(
+            select(LoginThrottle.locked_until).where(LoginThrottle.email == email)
+        )
+
+    async def record_failure(self, policy: LockoutPolicy, email: str) -> Failure:
+        """Count a failed sign-in for ``email``, safe against concurrent failures."""
+        now = utcnow()
+        await insert_if_absent(
+            self.session,
+            LoginThrottle.__table__,
+            {"email": email, "failures": 0, "window_started_at": now},
+            ["email"],
+        )
+        row = await self.session.scalar(
+            select(LoginThrottle).where(LoginThrottle.email == email).with_for_update()
+        )
+        assert row is not None
+        counted, failure = after_failure(
+            Throttle(row.failures, row.window_started_at, row.locked_until), now, policy
+        )
+        row.failures, row.window_started_at = counted.failures, counted.window_started_at
+        row.locked_until = counted.locked_until
+        return failure
+
+    async def clear_failures(self, email: str) -> None:
+        await self.session.execute(delete(LoginThrottle).where(LoginThrottle.email == email))
+
+    async def refresh_token(self, token_hash: str) -> RefreshToken | None:
+        return await self.session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+        )
+
+    async def use_refresh_token(self, token_id: UUID, now: datetime) -> bool:
+        """Mark a live refresh token used; False when it was used or revoked already.
+
+        The conditional update is the single point of truth under concurrency: of two
+        requests presenting the same token, only one sees a row change.
+        """
+        claimed = await self.session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.id == token_id,
+                RefreshToken.used_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+            )
+            .values(used_at=now)
+        )
+        return bool(getattr(claimed, "rowcount", 0))
+
+    async def revoke_families(self, families: list[UUID]) -> None:
+        await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id.in_(families), RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+    async def revoke_session(self, session_id: UUID) -> None:
+        """End the session ``sid`` names, be it a refresh family or a web session."""
+        await self.revoke_families([session_id])
+        await self.session.execute(
+            update(WebSession)
+            .where(WebSession.id == session_id, WebSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+    async def revoke_other_sessions(self, user_id: UUID, keep: UUID | None) -> None:
+        """Revoke every session of a user except ``keep`` (the one asking)."""
+        now = utcnow()
+        families = update(RefreshToken).where(
+            RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None)
+        )
+        webs = update(WebSession).where(
+            WebSession.user_id == user_id, WebSession.revoked_at.is_(None)
+        )
+        if keep is not None:
+            families = families.where(RefreshToken.family_id != keep)
+            webs = webs.where(WebSession.id != keep)
+        await self.session.execute(families.values(revoked_at=now))
+        await self.session.execute(webs.values(revoked_at=now))
+
+    async def revoke_workspace_sessions(self, user_id: UUID, workspace_id: UUID) -> None:
+        """End every session of a user that acts in one workspace."""
+        now = utcnow()
+        await self.session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.user_id == user_id,
+                RefreshToken.workspace_id == workspace_id,
+                RefreshToken.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        await self.session.execute(
+            update(WebSession)
+            .where(
+                WebSession.user_id == user_id,
+                WebSession.workspace_id == workspace_id,
+                WebSession.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+
+    async def move_web_session(
+        self, session_id: UUID | None, user_id: UUID, workspace_id: UUID
+    ) -> bool:
+        """Let a live web session of the user act in another workspace; False if none is."""
+        moved = await self.session.execute(
+            update(WebSession)
+            .where(
+                WebSession.id == session_id,
+                WebSession.user_id == user_id,
+                WebSession.revoked_at.is_(None),
+            )
+            .values(workspace_id=workspace_id)
+        )
+        return getattr(moved, "rowcount", 0) == 1
+
+    async def invitation(self, invitation_id: UUID) -> Invitation | None:
+        return await self.session.get(Invitation, invitation_id)
+
+    async def invitation_by_token(self, token_hash: str) -> Invitation | None:
+        return await self.session.scalar(
+            select(Invitation).where(Invitation.token_hash == token_hash)
+        )
+
+    async def pending_invitations(self, workspace_id: UUID, now: datetime) -> Sequence[Invitation]:
+        """Invitations not yet accepted, revoked or expired, oldest first."""
+        rows = await self.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.workspace_id == workspace_id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now,
+            )
+            .order_by(Invitation.created_at)
+        )
+        return list(rows)
+
+
+class IdentityStore:
+    """Units of work on the gateway's database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Identities]:
+        """A unit that commits when the block ends and rolls back if it raises."""
+        async with self.db.transaction() as session:
+            yield Identities(session)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Identities]:
+        """A unit that only reads."""
+        async with self.db.sessions() as session:
+            yield Identities(session)
+
+
+@dataclass(frozen=True)
+class LiveWebSession:
+    id: UUID
+    user_id: UUID
+    name: str
+    workspace_id: UUID
+    role: str
+
+
+async def load_web_session(db: Database, token_hash: str) -> LiveWebSession | None:
+    """The live session behind a cookie's hash, with the member's current role."""
+    async with db.sessions() as session:
+        row = (
+            await session.execute(
+                select(WebSession, User.name, Membership.role)
+                .join(User, User.id == WebSession.user_id)
+                .join(
+                    Membership,
+                    and_(
+                        Membership.user_id == WebSession.user_id,
+                        Membership.workspace_id == WebSession.workspace_id,
+                    ),
+                )
+                .where(
+                    WebSession.token_hash == token_hash,
+                    WebSession.revoked_at.is_(None),
+                    WebSession.expires_at > utcnow(),
+                )
+            )
+        ).first()
+    if row is None:
+        return None
+    web, name, role = row
+    return LiveWebSession(web.id, web.user_id, name, web.workspace_id, role)

@@ -1,0 +1,171 @@
+"""Accounts on an in-memory store: what registering, signing in, refreshing, logging out and
+switching workspace store, refuse and record."""
+
+import pytest
+
+from kasa_contracts.events.identity import (
+    UserLockedOut,
+    UserLoggedIn,
+    UserLoggedOut,
+    UserRegistered,
+)
+from kasa_gateway.app import accounts
+from kasa_gateway.domain.errors import (
+    EmailTaken,
+    RefreshRefused,
+    TooManyAttempts,
+    UnknownEntity,
+    WeakPassword,
+    WrongCredentials,
+)
+from kasa_gateway.domain.rate_limits import RateLimiter
+from kasa_servicekit.ids import new_id
+
+from .conftest import PASSWORD, principal_of
+
+
+async def register(store, events, limiters, email="Eva@Example.com"):
+    return await accounts.register(
+        store,
+        events,
+        limiters,
+        address="10.0.0.1",
+        email=email,
+        password=PASSWORD,
+        name="Eva",
+        workspace_name="Eva s.r.o.",
+    )
+
+
+def credentials(email="eva@example.com", password=PASSWORD):
+    return accounts.Credentials(email, password, "10.0.0.1")
+
+
+async def test_registering_makes_an_owner_and_records_it_in_the_new_workspace(
+    store, events, limiters
+):
+    user, workspace = await register(store, events, limiters)
+    assert user.email == "eva@example.com", "emails are kept lower-case"
+    assert (await store.tx.membership(user.id, workspace.id)).role == "owner"
+    [registered] = events.written
+    assert isinstance(registered.payload, UserRegistered)
+    assert registered.workspace_id == workspace.id
+    assert (registered.actor.type, registered.actor.id) == ("user", str(user.id))
+
+
+async def test_an_email_registers_once_whatever_its_case(store, events, limiters):
+    await register(store, events, limiters)
+    with pytest.raises(EmailTaken):
+        await register(store, events, limiters, email="EVA@example.com")
+    assert len(store.tx.users) == 1
+
+
+async def test_a_weak_password_is_refused_with_its_reasons(store, events, limiters):
+    with pytest.raises(WeakPassword) as refused:
+        await accounts.register(
+            store,
+            events,
+            limiters,
+            address="10.0.0.1",
+            email="eva@example.com",
+            password="eva@example.com",
+            name="Eva",
+            workspace_name="Eva",
+        )
+    assert "the password must not be the email address" in refused.value.problems
+    assert store.tx.users == {} and events.written == []
+
+
+async def test_registrations_per_address_are_limited(store, events, limiters):
+    limiters.register_per_address = RateLimiter(1)
+    await register(store, events, limiters)
+    with pytest.raises(TooManyAttempts) as refused:
+        await register(store, events, limiters, email="adam@example.com")
+    assert refused.value.retry_after >= 1
+
+
+async def test_logging_in_issues_tokens_of_a_new_session(store, events, limiters, settings, keys):
+    user, workspace = await register(store, events, limiters)
+    tokens = await accounts.log_in(store, events, settings, keys, limiters, credentials())
+    [stored] = store.tx.refresh_tokens.values()
+    assert stored.family_id == tokens.session_id and stored.workspace_id == workspace.id
+    assert stored.token_hash != tokens.refresh_token, "only a hash is kept"
+    [logged_in] = events.payloads(UserLoggedIn)
+    assert logged_in.user_id == user.id and logged_in.method == "token"
+
+
+async def test_failed_sign_ins_lock_the_account_out_and_say_so_once(
+    store, events, limiters, settings, keys
+):
+    user, workspace = await register(store, events, limiters)
+    for _ in range(settings.login_failures_before_lockout):
+        with pytest.raises(WrongCredentials):
+            await accounts.log_in(
+                store, events, settings, keys, limiters, credentials(password="wrong one!")
+            )
+    [locked] = [e for e in events.written if isinstance(e.payload, UserLockedOut)]
+    assert locked.payload.user_id == user.id and locked.workspace_id == workspace.id
+    assert locked.actor.type == "system"
+    with pytest.raises(TooManyAttempts) as refused:
+        await accounts.log_in(store, events, settings, keys, limiters, credentials())
+    assert refused.value.detail == "too many failed sign-ins; try again later"
+
+
+async def test_an_unknown_email_is_refused_like_a_wrong_password_and_records_nothing(
+    store, events, limiters, settings, keys
+):
+    for _ in range(settings.login_failures_before_lockout):
+        with pytest.raises(WrongCredentials):
+            await accounts.log_in(
+                store, events, settings, keys, limiters, credentials(email="ghost@example.com")
+            )
+    assert events.written == [], "only a real account's lockout is an event"
+    assert await store.tx.locked_until("ghost@example.com") is not None
+
+
+async def test_refreshing_rotates_and_a_reused_token_ends_the_session(
+    store, events, limiters, settings, keys
+):
+    await register(store, events, limiters)
+    first = await accounts.log_in(store, events, settings, keys, limiters, credentials())
+    second = await accounts.refresh(store, settings, keys, first.refresh_token)
+    assert second.session_id == first.session_id and second.refresh_token != first.refresh_token
+    with pytest.raises(RefreshRefused) as reused:
+        await accounts.refresh(store, settings, keys, first.refresh_token)
+    assert reused.value.detail == "refresh token reused; its session has been revoked"
+    with pytest.raises(RefreshRefused):
+        await accounts.refresh(store, settings, keys, second.refresh_token)
+    with pytest.raises(RefreshRefused) as unknown:
+        await accounts.refresh(store, settings, keys, "never issued")
+    assert unknown.value.detail == "the refresh token is not valid"
+
+
+async def test_logging_out_with_a_refresh_token_records_its_owner(
+    store, events, limiters, settings, keys
+):
+    user, workspace = await register(store, events, limiters)
+    tokens = await accounts.log_in(store, events, settings, keys, limiters, credentials())
+    await accounts.log_out(
+        store, events, principal=None, session_id=None, refresh_token=tokens.refresh_token
+    )
+    [ended] = [e for e in events.written if isinstance(e.payload, UserLoggedOut)]
+    assert ended.workspace_id == workspace.id
+    assert (ended.actor.id, ended.actor.name) == (str(user.id), "Eva")
+    assert all(t.revoked_at for t in store.tx.refresh_tokens.values())
+
+
+async def test_logging_out_an_unknown_token_records_nothing(store, events):
+    await accounts.log_out(store, events, principal=None, session_id=None, refresh_token="nope")
+    assert events.written == []
+
+
+async def test_switching_goes_only_to_the_callers_workspaces(
+    store, events, limiters, settings, keys
+):
+    user, workspace = await register(store, events, limiters)
+    me = principal_of(user, workspace.id)
+    with pytest.raises(UnknownEntity):
+        await accounts.switch_workspace(store, events, settings, keys, me, new_id())
+    tokens = await accounts.switch_workspace(store, events, settings, keys, me, workspace.id)
+    assert tokens.access_token
+    assert [e.method for e in events.payloads(UserLoggedIn)] == ["switch"]

@@ -1,0 +1,1 @@
+"""The integrations service's use cases: configure plugins, request and run syncs."""

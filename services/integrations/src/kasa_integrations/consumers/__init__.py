@@ -1,0 +1,1 @@
+"""Event adapters: one module per event the integrations service consumes."""

@@ -1,0 +1,1 @@
+"""The invoicing use cases: each takes plain inputs, a store and the event writer."""

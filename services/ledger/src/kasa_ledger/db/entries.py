@@ -1,0 +1,29 @@
+"""Writing new entries: the natural key decides whether a movement is new."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kasa_ledger.db.tables import Transaction
+from kasa_ledger.domain.booking import NATURAL_KEY
+from kasa_servicekit.db import dialect_insert
+
+
+async def insert_entries(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> set[UUID]:
+    """Insert entries in one statement; the ids of those whose natural key was new.
+
+    ``ON CONFLICT DO NOTHING`` on the natural key keeps a movement booked once, also when two
+    consumers book it at the same moment. The rows must name the same columns.
+    """
+    if not rows:
+        return set()
+    table = Transaction.__table__
+    stmt = (
+        dialect_insert(session, table)
+        .values([dict(row) for row in rows])
+        .on_conflict_do_nothing(index_elements=list(NATURAL_KEY))
+        .returning(table.c.id)
+    )
+    return set((await session.execute(stmt)).scalars())
