@@ -339,7 +339,11 @@ async def test_a_sync_whose_worker_died_is_resumed_by_another_and_brings_everyth
     workspace = uuid4()
     sync = await request(db, Slow(), workspace, {"count": 20})
     crashed = asyncio.ensure_future(worker.run(await claim(worker, sync)))
-    await asyncio.sleep(1.0)
+    for _ in range(400):  # until its first batch is committed, 20 s at most
+        async with db.sessions() as session:
+            if (await session.get(Sync, sync.id, populate_existing=True)).records_created:
+                break
+        await asyncio.sleep(0.05)
     crashed.cancel()  # the process dies: no final status is written
     await asyncio.gather(crashed, return_exceptions=True)
     async with db.sessions() as session:
