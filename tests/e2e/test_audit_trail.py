@@ -58,10 +58,14 @@ async def test_a_sync_is_in_the_trail_verifiable_exportable_and_readable_back(sy
     other = await stranger.get("/api/v1/audit-events/export", params={"correlation_id": sync_id})
     assert other.status_code == 200 and other.text == ""
 
-    # The archive is for operators on audit's own address; the gateway does not route it.
+    # The archive is for operators on audit's ops listener; the gateway does not route it.
     assert (await user.get("/internal/archive")).status_code == 404
     workspace_id = user.user["workspace_id"]
-    async with httpx.AsyncClient(base_url=system.url("audit"), timeout=30) as audit:
+    async with httpx.AsyncClient(
+        base_url=system.ops_url("audit"),
+        headers={"Authorization": f"Bearer {system.ops_token}"},
+        timeout=30,
+    ) as audit:
         response = await audit.get(
             "/internal/archive",
             params={

@@ -40,9 +40,10 @@ from kasa_contracts.events.integrations import BankAccountRef, TransactionImport
 from kasa_localstack import infra
 from kasa_localstack.stack import ServiceProcess, StackConfig
 from kasa_localstack.testing import free_port
+from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.db import Database
+from kasa_servicekit.events import At, EventWriter
 from kasa_servicekit.migrations import upgrade
-from kasa_servicekit.outbox import make_envelope
 from kasa_servicekit.topology import (
     EVENTS_EXCHANGE,
     QueuePolicy,
@@ -53,7 +54,10 @@ from kasa_servicekit.topology import (
 AUDIT_QUEUE = "audit.all"
 BASELINE_QUEUE = "bench.baseline"
 PREFETCH = 200
+IDLE_S = 120.0
 MIGRATIONS = Path(kasa_audit.__file__).parent / "db" / "migrations"
+PRODUCER = EventWriter("integrations")
+DEMO_ACTOR = Actor(type="plugin", id="demo", name="Demo bank")
 
 
 def event_body(workspace: uuid.UUID, sync_id: uuid.UUID, i: int) -> tuple[str, bytes]:
@@ -75,13 +79,12 @@ def event_body(workspace: uuid.UUID, sync_id: uuid.UUID, i: int) -> tuple[str, b
         variable_symbol="20260001",
         raw={"id": i, "note": "x" * 200},
     )
-    envelope = make_envelope(
-        payload,
-        producer="integrations",
-        workspace_id=workspace,
-        actor=Actor(type="plugin", id="demo", name="Demo bank"),
-        correlation_id=str(sync_id),
-    )
+    # The sync's id correlates its events, as in a real sync.
+    token = correlation_id_var.set(str(sync_id))
+    try:
+        envelope = PRODUCER.envelope(payload, At(workspace, DEMO_ACTOR))
+    finally:
+        correlation_id_var.reset(token)
     return envelope.routing_key, envelope.model_dump_json().encode()
 
 
@@ -167,7 +170,8 @@ async def baseline(amqp_url: str, pg_url: str, events: int) -> tuple[float, int]
         await channel.set_qos(prefetch_count=PREFETCH)
         queue = await channel.get_queue(BASELINE_QUEUE, ensure=False)
         # Messages handled one after another, like one consumer of the service kit.
-        async with queue.iterator() as messages:
+        # A queue that stays empty for IDLE_S has lost messages: the run ends with an error.
+        async with queue.iterator(timeout=IDLE_S) as messages:
             async for message in messages:
                 await on_message(message)
                 if done.is_set():

@@ -29,7 +29,6 @@ import json
 import os
 import time
 import uuid
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,16 +39,17 @@ from sqlalchemy import func, select
 import kasa_ledger
 from kasa_contracts.events.integrations import TransactionImported
 from kasa_contracts.events.ledger import TransactionRecorded
+from kasa_integrations.plugins.base import plugin_actor
 from kasa_integrations.plugins.demo import DemoBank, demo_transaction
-from kasa_integrations.sync_engine import plugin_actor
 from kasa_ledger.db.tables import Transaction
-from kasa_ledger.main import SUBSCRIPTIONS
+from kasa_ledger.main import subscriptions
 from kasa_ledger.settings import LedgerSettings
 from kasa_localstack import infra
 from kasa_servicekit.consumers import consumer_for
+from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.db import Database
+from kasa_servicekit.events import At, EventWriter
 from kasa_servicekit.migrations import upgrade
-from kasa_servicekit.outbox import make_envelope
 from kasa_servicekit.tables import outbox
 from kasa_servicekit.topology import (
     EVENTS_EXCHANGE,
@@ -59,10 +59,12 @@ from kasa_servicekit.topology import (
 )
 
 MIGRATIONS = Path(kasa_ledger.__file__).parent / "db" / "migrations"
-LEDGER_QUEUE = SUBSCRIPTIONS[0]
+# The bank queue as the service builds it, with the default LEDGER_BATCH_SIZE.
+LEDGER_QUEUE = subscriptions(LedgerSettings.model_construct())[0]
 BASELINE_QUEUE = "bench.raw-transactions"
 PREFETCH = 200
-BATCH_SIZE = LedgerSettings.model_fields["batch_size"].default
+STALL_S = IDLE_S = 120.0
+"""A consumer that books nothing for this long has stopped: the run ends with an error."""
 
 BASELINE_TABLE = """
 CREATE TABLE raw_transactions (
@@ -88,22 +90,21 @@ ON CONFLICT DO NOTHING
 
 def envelopes(count: int) -> list[bytes]:
     plugin, workspace, sync_id = DemoBank(), uuid.uuid4(), uuid.uuid4()
+    writer, origin = EventWriter("integrations"), At(workspace, plugin_actor(plugin))
     bodies = []
-    for i in range(count):
-        payload = TransactionImported(
-            plugin=plugin.name,
-            plugin_version=plugin.version,
-            sync_id=sync_id,
-            **demo_transaction(i).model_dump(),
-        )
-        envelope = make_envelope(
-            payload,
-            producer="integrations",
-            workspace_id=workspace,
-            actor=plugin_actor(plugin),
-            correlation_id=str(sync_id),
-        )
-        bodies.append(envelope.model_dump_json().encode())
+    # The sync's id correlates its events, as in a real sync.
+    token = correlation_id_var.set(str(sync_id))
+    try:
+        for i in range(count):
+            payload = TransactionImported(
+                plugin=plugin.name,
+                plugin_version=plugin.version,
+                sync_id=sync_id,
+                **demo_transaction(i).model_dump(),
+            )
+            bodies.append(writer.envelope(payload, origin).model_dump_json().encode())
+    finally:
+        correlation_id_var.reset(token)
     return bodies
 
 
@@ -157,7 +158,8 @@ async def baseline(amqp_url: str, pg_url: str, count: int) -> float:
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=PREFETCH)
         queue = await channel.get_queue(BASELINE_QUEUE, ensure=False)
-        async with queue.iterator() as messages:
+        # A queue that stays empty for IDLE_S has lost messages: the run ends with an error.
+        async with queue.iterator(timeout=IDLE_S) as messages:
             async for message in messages:
                 if started is None:
                     started = time.perf_counter()
@@ -192,18 +194,24 @@ async def ledger(amqp_url: str, database_url: str, count: int) -> float:
     db = Database(database_url)
     connection = await aio_pika.connect(amqp_url)
     # As the service runs it: the bank queue booked in batches of what is already delivered.
-    consumer = consumer_for(replace(LEDGER_QUEUE, batch_size=BATCH_SIZE), db, prefetch=PREFETCH)
+    consumer = consumer_for(LEDGER_QUEUE, db, EventWriter("ledger"), prefetch=PREFETCH)
     try:
         channel = await connection.channel(publisher_confirms=True)
         started = time.perf_counter()
         running = asyncio.create_task(consumer.run(channel))
+        booked, last, last_change = 0, -1, started
         while True:
             async with db.sessions() as session:
-                booked = await session.scalar(select(func.count()).select_from(Transaction))
-            if booked and booked >= count:
+                booked = await session.scalar(select(func.count()).select_from(Transaction)) or 0
+            if booked >= count:
                 break
             if running.done():
                 running.result()
+            now = time.perf_counter()
+            if booked != last:
+                last, last_change = booked, now
+            elif now - last_change > STALL_S:
+                raise RuntimeError(f"the ledger stalled at {booked:,} of {count:,} transactions")
             await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - started
         running.cancel()

@@ -21,8 +21,10 @@ import os
 import tempfile
 import time
 import uuid
+from collections.abc import Coroutine
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import aio_pika
@@ -30,38 +32,47 @@ from sqlalchemy import func, select
 
 import kasa_integrations
 from kasa_contracts.events.integrations import TransactionImported
+from kasa_integrations.app.sync_requests import request_sync
+from kasa_integrations.app.sync_run import SyncWorker
+from kasa_integrations.db.unit_of_work import transactions
+from kasa_integrations.plugins.base import plugin_actor
 from kasa_integrations.plugins.demo import DemoBank, demo_transaction
-from kasa_integrations.sync_engine import SyncRun, plugin_actor, request_sync
 from kasa_localstack import infra
+from kasa_servicekit.auth import Principal
 from kasa_servicekit.bus import Bus
+from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.db import Database
+from kasa_servicekit.events import At, EventWriter
 from kasa_servicekit.migrations import upgrade
-from kasa_servicekit.outbox import OutboxRelay, make_envelope
+from kasa_servicekit.outbox import OutboxRelay
 from kasa_servicekit.tables import outbox
 from kasa_servicekit.topology import QueuePolicy, declare_exchanges
 
 MIGRATIONS = Path(kasa_integrations.__file__).parent / "db" / "migrations"
+EVENTS = EventWriter("integrations")
+CONFIRM_TIMEOUT_S = 1800.0
+"""How long the relay may take, after the sync, to have every event confirmed."""
 
 
 def envelopes(count: int) -> list[tuple[str, bytes]]:
     """The events a demo sync of ``count`` transactions writes, as (routing key, body)."""
     plugin, workspace, sync_id = DemoBank(), uuid.uuid4(), uuid.uuid4()
+    origin = At(workspace, plugin_actor(plugin))
     out = []
-    for i in range(count):
-        payload = TransactionImported(
-            plugin=plugin.name,
-            plugin_version=plugin.version,
-            sync_id=sync_id,
-            **demo_transaction(i).model_dump(),
-        )
-        envelope = make_envelope(
-            payload,
-            producer="integrations",
-            workspace_id=workspace,
-            actor=plugin_actor(plugin),
-            correlation_id=str(sync_id),
-        )
-        out.append((envelope.routing_key, envelope.model_dump_json().encode()))
+    # The sync's id correlates its events, as in a real sync.
+    token = correlation_id_var.set(str(sync_id))
+    try:
+        for i in range(count):
+            payload = TransactionImported(
+                plugin=plugin.name,
+                plugin_version=plugin.version,
+                sync_id=sync_id,
+                **demo_transaction(i).model_dump(),
+            )
+            envelope = EVENTS.envelope(payload, origin)
+            out.append((envelope.routing_key, envelope.model_dump_json().encode()))
+    finally:
+        correlation_id_var.reset(token)
     return out
 
 
@@ -98,6 +109,11 @@ async def baseline(amqp_url: str, bodies: list[tuple[str, bytes]], window: int) 
         await connection.close()
 
 
+def _no_spawn(coro: Coroutine[Any, Any, None], name: str) -> None:
+    coro.close()
+    raise RuntimeError(f"the benchmark awaits its run; nothing spawns {name}")
+
+
 async def kasa(amqp_url: str, database_url: str, count: int) -> dict[str, float]:
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)  # it runs its own loop
     db = Database(database_url)
@@ -108,12 +124,28 @@ async def kasa(amqp_url: str, database_url: str, count: int) -> dict[str, float]
     relay_task = asyncio.ensure_future(relay.run())
     try:
         plugin = DemoBank()
-        sync = await request_sync(db, plugin, uuid.uuid4(), "bench", {"count": count})
+        # The service's worker, bound to this database and writer as its runtime binds it. The
+        # run is awaited here, never spawned in a task of its own.
+        worker = SyncWorker({plugin.name: plugin}, None)
+        worker.attach(transactions(db), EVENTS, _no_spawn)
+        requester = Principal(user_id=uuid.uuid4(), workspace_id=uuid.uuid4(), role="owner")
+        async with worker.begin() as uow:
+            sync = await request_sync(uow, EVENTS, plugin, requester, {"count": count})
         started = time.perf_counter()
-        await SyncRun(db, plugin, sync).run()
+        # As a worker consuming the request: claim the run (SyncStarted), then run it.
+        async with worker.begin() as uow:
+            claimed = await worker.claim(uow, sync.id, EVENTS)
+        if claimed is None:
+            raise RuntimeError(f"sync {sync.id} could not be claimed")
+        await worker.run(claimed)
         synced = time.perf_counter() - started
+        async with worker.begin() as uow:
+            ended = await uow.syncs.get(sync.id)
+        if ended is None or ended.status != "completed":
+            raise RuntimeError(f"sync {sync.id} did not complete: {ended and ended.status}")
         imported = TransactionImported.routing_key()
-        while True:
+        deadline = started + synced + CONFIRM_TIMEOUT_S
+        while time.perf_counter() < deadline:
             async with db.sessions() as session:
                 waiting = await session.scalar(
                     select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
@@ -126,6 +158,8 @@ async def kasa(amqp_url: str, database_url: str, count: int) -> dict[str, float]
             if not waiting and confirmed >= count:
                 break
             await asyncio.sleep(0.02)
+        else:
+            raise RuntimeError(f"{confirmed:,} of {count:,} events confirmed in time")
         total = time.perf_counter() - started
         return {"sync_s": synced, "confirmed_s": total, "confirmed": float(confirmed or 0)}
     finally:

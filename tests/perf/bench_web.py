@@ -146,7 +146,7 @@ async def seed(gateway: str, transactions: int, invoices: int) -> tuple[str, dic
         )
         started = time.perf_counter()
         sync = await ok(client.post("/api/v1/plugins/demo/syncs", json={"count": transactions}))
-        while True:
+        for _ in range(3600):  # an hour at most
             state = await ok(client.get(f"/api/v1/syncs/{sync['id']}"))
             if state["status"] in ("completed", "failed", "cancelled"):
                 break
@@ -155,7 +155,7 @@ async def seed(gateway: str, transactions: int, invoices: int) -> tuple[str, dic
         # The ledger books asynchronously: count its pages until every transaction is in.
         for _ in range(300):
             booked, cursor = 0, None
-            while True:
+            for _ in range(transactions // 500 + 2):  # pages of 500
                 page = await ok(
                     client.get("/api/v1/transactions", params={"limit": 500, "cursor": cursor})
                 )

@@ -1,4 +1,9 @@
-"""Builds a Kasa service: one FastAPI app with its database, outbox relay and consumers."""
+"""Builds a Kasa service: its FastAPI apps with their database, outbox relay and consumers.
+
+A service has two listeners on one app: the public one (its API, on ``PORT``) and the ops
+listener (``/metrics``, ``/ops/*`` and ``/internal/*``, on ``OPS_HOST``:``OPS_PORT``, loopback
+by default). Each answers 404 for the other's paths; see ``operations.ListenerGuard``.
+"""
 
 import asyncio
 import logging
@@ -18,10 +23,11 @@ from sqlalchemy import MetaData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kasa_servicekit.auth import JwksVerifier
-from kasa_servicekit.bus import Bus
+from kasa_servicekit.bus import Bus, broker_user
 from kasa_servicekit.consumers import (
     InstanceConsumer,
     InstanceSubscription,
+    SenderPolicy,
     Subscription,
     consumer_for,
 )
@@ -29,7 +35,13 @@ from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.db import Database
 from kasa_servicekit.events import EventWriter
 from kasa_servicekit.logs import configure_logging
-from kasa_servicekit.operations import operations_router
+from kasa_servicekit.operations import (
+    FailedTokens,
+    ListenerGuard,
+    OpsListener,
+    health_router,
+    operations_router,
+)
 from kasa_servicekit.outbox import OutboxRelay
 from kasa_servicekit.problems import install_problem_handlers
 from kasa_servicekit.settings import ServiceSettings
@@ -122,10 +134,16 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         archive_max_age=settings.archive_max_age,
     )
     events = EventWriter(spec.name)
+    for sub in spec.subscriptions:
+        name = sub.queue if isinstance(sub, Subscription) else sub.name
+        if not name.startswith(f"{spec.name}."):
+            # The service's broker user may read only queues named after it.
+            raise ValueError(f"queue {name} of {spec.name} must start with {spec.name}.")
+    senders = sender_policy(settings)
     consumers: list[Any] = []
     for sub in spec.subscriptions if settings.run_consumers else ():
         if isinstance(sub, InstanceSubscription):
-            consumers.append(InstanceConsumer(sub))
+            consumers.append(InstanceConsumer(sub, senders=senders))
             continue
         consumers.append(
             consumer_for(
@@ -134,6 +152,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
                 events,
                 max_attempts=settings.consumer_max_attempts,
                 prefetch=settings.consumer_prefetch,
+                senders=senders,
             )
         )
     bus = Bus(settings.amqp_url, policy, consumers)
@@ -180,12 +199,39 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     app.state.verifier = JwksVerifier(settings.jwks_url, settings.jwt_issuer, settings.jwt_audience)
     install_problem_handlers(app)
     _install_request_context(app)
+    app.state.failed_tokens = FailedTokens(settings.ops_failures_per_minute)
+    app.include_router(health_router(runtime))
     app.include_router(operations_router(runtime))
     for router in spec.routers:
         app.include_router(router)
     if spec.configure_app:
         spec.configure_app(app)
+    # Added last, so outermost: before the service's own middleware and catch-all routes.
+    app.add_middleware(ListenerGuard)
     return app
+
+
+def ops_app(app: FastAPI) -> OpsListener:
+    """The app as the ops listener serves it (``OPS_PORT``): only its ops paths and health.
+
+    Tests drive a service's ops endpoints through it, as ``kasa`` reaches them.
+    """
+    return OpsListener(app)
+
+
+def sender_policy(settings: ServiceSettings) -> SenderPolicy | None:
+    """Who consumers accept events from; None (with a loud warning) when the check is off."""
+    own = broker_user(settings.amqp_url)
+    if not settings.event_sender_check:
+        log.warning(
+            "EVENT_SENDER_CHECK is off: this service applies events from ANY broker user, so "
+            "whoever can publish to the broker can forge any service's events; give every "
+            "service its own broker user and turn the check on (production requires it)"
+        )
+        return None
+    if own is None:
+        raise ValueError("EVENT_SENDER_CHECK needs AMQP_URL to name the service's broker user")
+    return SenderPolicy(own, settings.broker_user, settings.event_replay_user)
 
 
 def _install_request_context(app: FastAPI) -> None:

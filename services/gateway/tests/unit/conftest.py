@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kasa_gateway.db.tables import Invitation, Membership, RefreshToken, User, WebSession, Workspace
-from kasa_gateway.domain.login_throttle import Failure, LockoutPolicy, Throttle, after_failure
+from kasa_gateway.domain.login_throttle import Failure, Throttle, ThrottlePolicy, after_failure
 from kasa_gateway.domain.rate_limits import Limiters, RateLimiter
 from kasa_gateway.settings import GatewaySettings
 from kasa_gateway.tokens.signing_keys import KeyRing, SigningKey
@@ -34,7 +34,7 @@ class FakeIdentities:
         self.refresh_tokens: dict[UUID, RefreshToken] = {}
         self.web_sessions: dict[UUID, WebSession] = {}
         self.invitations: dict[UUID, Invitation] = {}
-        self.throttles: dict[str, Throttle] = {}
+        self.throttles: dict[tuple[str, str], Throttle] = {}
 
     async def add(self, *rows: Any) -> None:
         for row in rows:
@@ -105,18 +105,17 @@ class FakeIdentities:
     async def owners(self, workspace_id):
         return sum(m.role == "owner" for m, _ in await self.members(workspace_id))
 
-    async def locked_until(self, email):
-        throttle = self.throttles.get(email)
-        return throttle.locked_until if throttle else None
+    async def sign_in_blocked_until(self, email, address):
+        throttle = self.throttles.get((email, address))
+        return throttle.blocked_until if throttle else None
 
-    async def record_failure(self, policy: LockoutPolicy, email: str) -> Failure:
-        now = utcnow()
-        counted, failure = after_failure(self.throttles.get(email, Throttle(0, now)), now, policy)
-        self.throttles[email] = counted
+    async def record_failure(self, policy: ThrottlePolicy, email: str, address: str) -> Failure:
+        counted, failure = after_failure(self.throttles.get((email, address)), utcnow(), policy)
+        self.throttles[(email, address)] = counted
         return failure
 
-    async def clear_failures(self, email):
-        self.throttles.pop(email, None)
+    async def clear_failures(self, email, address):
+        self.throttles.pop((email, address), None)
 
     async def refresh_token(self, token_hash):
         return next((t for t in self.refresh_tokens.values() if t.token_hash == token_hash), None)
@@ -208,7 +207,7 @@ def events() -> RecordedEvents:
 def settings(monkeypatch) -> GatewaySettings:
     # Nothing here opens the database; the settings only insist on naming one.
     monkeypatch.setenv("DATABASE_URL", "sqlite+aiosqlite:///:memory:")
-    monkeypatch.setenv("LOGIN_FAILURES_BEFORE_LOCKOUT", "3")
+    monkeypatch.setenv("LOGIN_FAILURES_BEFORE_DELAY", "3")
     return GatewaySettings()
 
 

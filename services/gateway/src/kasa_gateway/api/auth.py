@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from kasa_gateway.api.auth_bodies import SwitchIn, TokenIn
 from kasa_gateway.api.deps import (
-    ClientAddress,
+    ClientDep,
     Keys,
     LimitersDep,
     Settings,
@@ -84,13 +84,17 @@ async def jwks(keys: Keys) -> dict[str, Any]:
     responses={409: {"description": "The email is taken"}, **LIMITED},
 )
 async def register(
-    body: RegisterIn, store: Store, events: Events, limiters: LimitersDep, address: ClientAddress
+    body: RegisterIn, store: Store, events: Events, limiters: LimitersDep, client: ClientDep
 ) -> RegisteredOut:
+    """A new account owning a new workspace. An email already taken is refused (409); the
+    registrations per address are limited (429), which bounds how many emails one address can
+    try that way."""
     user, workspace = await accounts.register(
         store,
         events,
         limiters,
-        address=address,
+        address=client.address,
+        user_agent=client.user_agent,
         email=body.email,
         password=body.password,
         name=body.name,
@@ -109,10 +113,14 @@ async def token(
     settings: Settings,
     keys: Keys,
     limiters: LimitersDep,
-    address: ClientAddress,
+    client: ClientDep,
 ) -> TokenOut:
-    """Sign in with email and password: an access token and a refresh token."""
-    credentials = accounts.Credentials(body.email, body.password, address)
+    """Sign in with email and password: an access token and a refresh token.
+
+    Failed attempts count per account and address: after a few, that address waits (429 with
+    ``Retry-After``), longer with every further failure; other addresses are not held back.
+    """
+    credentials = accounts.Credentials(body.email, body.password, client.address, client.user_agent)
     return TokenOut.of(await accounts.log_in(store, events, settings, keys, limiters, credentials))
 
 
@@ -128,7 +136,7 @@ async def refresh(body: RefreshIn, store: Store, settings: Settings, keys: Keys)
 
 @router.post("/api/v1/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(
-    request: Request, store: Store, events: Events, body: LogoutIn | None = None
+    request: Request, store: Store, events: Events, client: ClientDep, body: LogoutIn | None = None
 ) -> Response:
     """End a session: the one of the given refresh token and/or of the bearer token."""
     principal = await current_principal(request) if request.headers.get("authorization") else None
@@ -138,6 +146,7 @@ async def logout(
         principal=principal,
         session_id=bearer_session_id(request) if principal else None,
         refresh_token=body.refresh_token if body else None,
+        client=client,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -154,9 +163,10 @@ async def switch_workspace(
     events: Events,
     settings: Settings,
     keys: Keys,
+    client: ClientDep,
 ) -> TokenOut:
     """New tokens acting in another workspace the caller belongs to."""
     tokens = await accounts.switch_workspace(
-        store, events, settings, keys, principal, body.workspace_id
+        store, events, settings, keys, principal, body.workspace_id, client
     )
     return TokenOut.of(tokens)

@@ -15,12 +15,11 @@ import asyncio
 import contextlib
 import json
 import time
-from urllib.parse import urlsplit
 
 import jwt
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from kasa_gateway.guards.cookie_sessions import SESSION_COOKIE
+from kasa_gateway.guards import own_origin
 from kasa_gateway.push.hub import Hub
 from kasa_servicekit.auth import JwksVerifier, Principal
 from kasa_servicekit.problems import ProblemError
@@ -34,15 +33,15 @@ UNAUTHORIZED = 4401
 def _same_origin(websocket: WebSocket) -> bool:
     """A cookie rides along with any site's socket; only our own pages may use it."""
     origin = websocket.headers.get("origin")
-    host = websocket.headers.get("host")
-    return bool(origin and host) and urlsplit(origin).netloc == host
+    public_url: str = websocket.app.state.public_url
+    return bool(origin) and own_origin(origin or "", websocket.headers.get("host"), public_url)
 
 
 async def _cookie_token(websocket: WebSocket) -> str | None:
-    cookie = websocket.cookies.get(SESSION_COOKIE)
+    state = websocket.app.state
+    cookie = websocket.cookies.get(state.cookie_names.session)
     if not cookie or not _same_origin(websocket):
         return None
-    state = websocket.app.state
     session = await state.web_sessions.live(state.runtime.db, cookie)
     if session is None:
         return None
@@ -53,7 +52,7 @@ async def _cookie_token(websocket: WebSocket) -> str | None:
 async def _authenticate(websocket: WebSocket) -> tuple[Principal, float, str | None] | None:
     token = websocket.query_params.get("token")
     after = websocket.query_params.get("after")
-    if not token and SESSION_COOKIE in websocket.cookies:
+    if not token and websocket.app.state.cookie_names.session in websocket.cookies:
         token = await _cookie_token(websocket)
         if token is None:
             return None

@@ -61,7 +61,7 @@ async def change_password(
     new: str,
 ) -> None:
     """Change the password; every other session of the account is revoked."""
-    decision = limiters.login_per_account.hit(f"password:{principal.user_id}")
+    decision = limiters.login_per_account_address.hit(f"password:{principal.user_id}")
     if not decision.allowed:
         raise TooManyAttempts("too many password attempts", decision.reset_after)
     async with store.reading() as tx:

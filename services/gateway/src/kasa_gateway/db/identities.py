@@ -1,5 +1,5 @@
 """Every read and write of identities: users, workspaces, memberships, sessions, invitations
-and the sign-in throttle.
+and the failed sign-ins per account and address.
 
 ``IdentityStore`` opens units of work on the gateway's database; each yields ``Identities``,
 the queries bound to that unit's session. Use cases work only through these two, so their
@@ -18,14 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_gateway.db.tables import (
     Invitation,
-    LoginThrottle,
+    LoginFailures,
     Membership,
     RefreshToken,
     User,
     WebSession,
     Workspace,
 )
-from kasa_gateway.domain.login_throttle import Failure, LockoutPolicy, Throttle, after_failure
+from kasa_gateway.domain.login_throttle import Failure, Throttle, ThrottlePolicy, after_failure
 from kasa_servicekit.db import Database, insert_if_absent, utcnow
 
 
@@ -108,33 +108,46 @@ class Identities:
         )
         return int(count or 0)
 
-    async def locked_until(self, email: str) -> datetime | None:
+    async def sign_in_blocked_until(self, email: str, address: str) -> datetime | None:
+        """Until when ``address`` must wait before it may try ``email`` again, if at all."""
         return await self.session.scalar(
-            select(LoginThrottle.locked_until).where(LoginThrottle.email == email)
+            select(LoginFailures.blocked_until).where(
+                LoginFailures.email == email, LoginFailures.address == address
+            )
         )
 
-    async def record_failure(self, policy: LockoutPolicy, email: str) -> Failure:
-        """Count a failed sign-in for ``email``, safe against concurrent failures."""
+    async def record_failure(self, policy: ThrottlePolicy, email: str, address: str) -> Failure:
+        """Count a failed sign-in for ``email`` from ``address``, safe against concurrent
+        failures; pairs quiet for longer than the policy remembers are dropped on the way."""
         now = utcnow()
+        await self.session.execute(
+            delete(LoginFailures).where(LoginFailures.last_failure_at < now - policy.forget_after)
+        )
+        key = {"email": email, "address": address}
         await insert_if_absent(
             self.session,
-            LoginThrottle.__table__,
-            {"email": email, "failures": 0, "window_started_at": now},
-            ["email"],
+            LoginFailures.__table__,
+            {**key, "failures": 0, "last_failure_at": now},
+            ["email", "address"],
         )
         row = await self.session.scalar(
-            select(LoginThrottle).where(LoginThrottle.email == email).with_for_update()
+            select(LoginFailures)
+            .where(LoginFailures.email == email, LoginFailures.address == address)
+            .with_for_update()
         )
         assert row is not None
-        counted, failure = after_failure(
-            Throttle(row.failures, row.window_started_at, row.locked_until), now, policy
-        )
-        row.failures, row.window_started_at = counted.failures, counted.window_started_at
-        row.locked_until = counted.locked_until
+        before = Throttle(row.failures, row.last_failure_at, row.blocked_until)
+        counted, failure = after_failure(before if row.failures else None, now, policy)
+        row.failures, row.last_failure_at = counted.failures, counted.last_failure_at
+        row.blocked_until = counted.blocked_until
         return failure
 
-    async def clear_failures(self, email: str) -> None:
-        await self.session.execute(delete(LoginThrottle).where(LoginThrottle.email == email))
+    async def clear_failures(self, email: str, address: str) -> None:
+        await self.session.execute(
+            delete(LoginFailures).where(
+                LoginFailures.email == email, LoginFailures.address == address
+            )
+        )
 
     async def refresh_token(self, token_hash: str) -> RefreshToken | None:
         return await self.session.scalar(

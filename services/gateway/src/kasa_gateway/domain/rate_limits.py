@@ -1,7 +1,8 @@
 """In-process rate limits: fixed one-minute windows per key.
 
 Each gateway instance counts on its own, so with N instances a client gets up to N times the
-budget; the lockout after failed sign-ins is kept in the database and holds across instances.
+budget; the growing wait after failed sign-ins is kept in the database and holds across
+instances.
 """
 
 import math
@@ -53,10 +54,12 @@ class RateLimiter:
 
 @dataclass
 class Limiters:
-    """The gateway's rate limits: sign-ins per account and per address, registrations per
-    address, and API calls per user."""
+    """The gateway's rate limits: sign-ins per account from one address and per address,
+    registrations per address, and API calls per user.
 
-    login_per_account: RateLimiter
+    No limit counts an account alone: one that did would let anybody keep its owner out."""
+
+    login_per_account_address: RateLimiter
     login_per_address: RateLimiter
     register_per_address: RateLimiter
     api_per_user: RateLimiter

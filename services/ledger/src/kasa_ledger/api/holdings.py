@@ -34,7 +34,9 @@ class ValueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     valued_on: date
-    value: DecimalString = Field(ge=0, decimal_places=4)
+    # At most 14 digits before the point, as every other amount: a larger value cannot be
+    # stored exactly (SQLite holds 1/10000 units in 64 bits) and would fail as a 5xx.
+    value: DecimalString = Field(ge=0, max_digits=18, decimal_places=4)
 
 
 def present(found: holdings.Valued) -> HoldingOut:

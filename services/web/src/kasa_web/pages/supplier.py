@@ -41,7 +41,18 @@ def field_messages() -> dict[str, str]:
         "iban": _("This IBAN is not valid."),
         "bic": _("Enter a BIC of 8 or 11 letters and digits."),
         "number_format": _("Use {year}, {yy} and {seq}, for example {year}-{seq:04d}."),
+        "logo_url": _("Enter an https:// address of the image, without a user name or password."),
     }
+
+
+def refused(form: Form, problem: ApiProblem) -> Form:
+    """The API's refusal next to each field, worded for these fields where the API's is not."""
+    form.refused(problem)
+    messages = field_messages()
+    for name in list(form.errors):
+        if name in messages:
+            form.errors[name] = messages[name]
+    return form
 
 
 def form_of_profile(profile: dict[str, Any] | None) -> Form:
@@ -95,11 +106,7 @@ async def save_supplier(request: Request, api: ApiDep, viewer: SignedIn) -> Resp
         try:
             await api.json("PUT", "/api/v1/supplier", viewer.token, json=profile_body(form))
         except ApiProblem as problem:
-            form.refused(problem)
-            messages = field_messages()
-            for name in list(form.errors):
-                if name in messages:
-                    form.errors[name] = messages[name]
+            refused(form, problem)
         else:
             return redirect(request, "/supplier?done=1")
     return render(
