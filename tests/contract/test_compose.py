@@ -331,13 +331,16 @@ def test_key_files_are_never_made_world_readable() -> None:
     assert "chmod 0640" in text and "10001" in text
 
 
-def test_services_use_the_broker_account_compose_creates(services: dict[str, Any]) -> None:
+def test_each_service_uses_its_own_broker_user(services: dict[str, Any]) -> None:
     broker = _environment(services["rabbitmq"])
-    user, password = broker["RABBITMQ_DEFAULT_USER"], broker["RABBITMQ_DEFAULT_PASS"]
-    assert user != "guest"
+    admin = broker["RABBITMQ_DEFAULT_USER"]
+    assert admin != "guest"
     for name in KASA_SERVICES:
         url = make_url(_environment(services[name])["AMQP_URL"])
-        assert (url.username, url.password, url.host) == (user, password, "rabbitmq"), name
+        variable = f"KASA_{name.upper()}_BROKER_PASSWORD"
+        # Its own user, created by deploy/rabbitmq/init-users.sh; never the administrator.
+        assert (url.username, url.host) == (f"kasa-{name}", "rabbitmq"), name
+        assert url.password == broker[variable] == required_value(variable), name
 
 
 def test_only_the_gateway_publishes_a_port(services: dict[str, Any]) -> None:
@@ -387,6 +390,7 @@ def test_integrations_refuses_production_without_credentials_keys(
         "postgresql+asyncpg://kasa_integrations:7Qx2Lm9Vd4@postgres/kasa_integrations",
     )
     monkeypatch.setenv("AMQP_URL", "amqp://kasa:kasa@rabbitmq:5672/")
+    monkeypatch.setenv("OPS_TOKEN", required_value("KASA_OPS_TOKEN"))
     monkeypatch.delenv("CREDENTIALS_KEYS", raising=False)
     monkeypatch.setenv("CREDENTIALS_KEY_FILE", str(tmp_path / "missing"))
     with pytest.raises(ValueError, match="CREDENTIALS_KEYS"):

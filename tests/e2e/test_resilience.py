@@ -119,12 +119,14 @@ async def test_poison_messages_are_parked_and_the_consumer_keeps_going(system):
             "plugin_version": "1.0.0",
             "sync_id": str(uuid.uuid4()),
             "account": {"provider_account_id": "x", "currency": "CZK"},
-            # Valid on the wire, but longer than the ledger stores: the handler fails each time.
-            "external_id": "x" * 300,
+            "external_id": f"poison-{failing_id}",
             "booking_date": "2026-01-31",
             "amount": "10.00",
             "direction": "income",
             "currency": "CZK",
+            # Valid on the wire, but PostgreSQL stores no NUL character in a text column:
+            # the handler fails each time.
+            "counterparty_name": "Nul\u0000Byte",
         },
     }
     # As the owner of the event type, which is all the ledger accepts it from.

@@ -79,6 +79,7 @@ async def run_listeners(app: FastAPI, settings: ServiceSettings) -> None:
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=5,
+            proxy_headers=False,  # the client address is never taken from a request header
         )
     )
     public = uvicorn.Server(
@@ -92,6 +93,9 @@ async def run_listeners(app: FastAPI, settings: ServiceSettings) -> None:
             # Longer than the gateway keeps idle upstream connections, so a reused
             # connection is never one the service has just closed.
             timeout_keep_alive=75,
+            # The client address is never taken from a request header here; the gateway
+            # reads it from trusted proxies only (TRUSTED_PROXIES).
+            proxy_headers=False,
         )
     )
     listening = asyncio.create_task(ops.serve())

@@ -266,7 +266,6 @@ class RequestContext:
         echoed = (b"x-request-id", request_id.encode("latin-1"))
         token = correlation_id_var.set(headers.get("x-correlation-id") or request_id)
         method = scope["method"]
-        path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
         started = time.perf_counter()
         status = 500
 
@@ -282,13 +281,18 @@ class RequestContext:
             # Once, not per request: each lookup builds a new tracer object.
             self._tracer = tracer()
         try:
+            # Named by the route template once it is known, never by the path: a path can
+            # carry a secret (a portal token) that must not reach the trace backend.
             with self._tracer.start_as_current_span(
-                f"{method} {path}",
-                context=extract_context(headers),
-                kind=trace.SpanKind.SERVER,
+                method, context=extract_context(headers), kind=trace.SpanKind.SERVER
             ) as span:
-                await self.app(scope, receive, send_with_request_id)
-                span.set_attribute("http.response.status_code", status)
+                try:
+                    await self.app(scope, receive, send_with_request_id)
+                finally:
+                    route = getattr(scope.get("route"), "path", "unmatched")
+                    span.update_name(f"{method} {route}")
+                    span.set_attribute("http.route", route)
+                    span.set_attribute("http.response.status_code", status)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
             REQUEST_SECONDS.labels(method, route, str(status)).observe(

@@ -11,7 +11,7 @@ from kasa_gateway.api.errors import install_problems
 from kasa_gateway.api.readiness import install_readiness
 from kasa_gateway.db.tables import metadata
 from kasa_gateway.domain.client_address import parse_networks
-from kasa_gateway.domain.rate_limits import Limiters, RateLimiter
+from kasa_gateway.domain.rate_limits import Limiters
 from kasa_gateway.guards.api_rate_limit import ApiRateLimit
 from kasa_gateway.guards.body_limit import BodySizeLimit
 from kasa_gateway.guards.cookie_sessions import CookieNames, CookieSessions
@@ -26,6 +26,7 @@ from kasa_gateway.tokens.web_sessions import WebSessions
 from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.cli import service_main
 from kasa_servicekit.consumers import InstanceSubscription
+from kasa_servicekit.rate_limits import RateLimiter
 from kasa_servicekit.service import Runtime, ServiceSpec, create_app
 
 

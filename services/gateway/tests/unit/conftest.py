@@ -11,12 +11,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kasa_gateway.db.tables import Invitation, Membership, RefreshToken, User, WebSession, Workspace
 from kasa_gateway.domain.login_throttle import Failure, Throttle, ThrottlePolicy, after_failure
-from kasa_gateway.domain.rate_limits import Limiters, RateLimiter
+from kasa_gateway.domain.rate_limits import Limiters
 from kasa_gateway.settings import GatewaySettings
 from kasa_gateway.tokens.signing_keys import KeyRing, SigningKey
 from kasa_servicekit.auth import Principal
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.events import RecordedEvents
+from kasa_servicekit.rate_limits import RateLimiter
 
 PASSWORD = "a long enough secret"
 

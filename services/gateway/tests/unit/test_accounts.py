@@ -19,8 +19,8 @@ from kasa_gateway.domain.errors import (
     WeakPassword,
     WrongCredentials,
 )
-from kasa_gateway.domain.rate_limits import RateLimiter
 from kasa_servicekit.ids import new_id
+from kasa_servicekit.rate_limits import RateLimiter
 
 from .conftest import PASSWORD, principal_of
 

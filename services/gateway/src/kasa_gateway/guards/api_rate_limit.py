@@ -10,10 +10,10 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kasa_gateway.domain.client_address import throttle_key
-from kasa_gateway.domain.rate_limits import RateLimiter
 from kasa_gateway.guards import client_address, header, send_problem
 from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.problems import ProblemError
+from kasa_servicekit.rate_limits import RateLimiter
 
 _CACHE_SIZE = 10_000
 # Registration and sign-in have limits of their own (per address and per account).

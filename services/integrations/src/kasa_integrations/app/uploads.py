@@ -15,8 +15,8 @@ from typing import Any
 from uuid import UUID
 
 from kasa_integrations.domain.errors import UploadRateExceeded, UploadTooLarge
-from kasa_integrations.domain.rate_limit import FixedWindowLimit
 from kasa_integrations.plugins.base import Plugin
+from kasa_servicekit.rate_limits import RateLimiter
 
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
@@ -36,7 +36,7 @@ class UploadGate:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.rate_per_minute = rate_per_minute
-        self._budget = FixedWindowLimit(rate_per_minute, window_s=60.0)
+        self._budget = RateLimiter(rate_per_minute)
         self._checks = asyncio.Semaphore(checks_at_once)
         self._clock = clock
 

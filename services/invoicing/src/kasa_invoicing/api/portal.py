@@ -20,12 +20,12 @@ from kasa_invoicing.db.invoices import InvoiceRows
 from kasa_invoicing.db.sharing import PortalRows
 from kasa_invoicing.domain.lifecycle import is_overdue
 from kasa_invoicing.domain.payment_qr import optional_qr
-from kasa_invoicing.domain.rate_limit import RateLimiter
 from kasa_invoicing.pdf.document import pdf_filename
 from kasa_invoicing.pdf.labels import labels
 from kasa_invoicing.pdf.render import render_template
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.problems import ProblemError
+from kasa_servicekit.rate_limits import RateLimiter
 from kasa_servicekit.service import Db, Events
 
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)

@@ -24,7 +24,8 @@ router = APIRouter(include_in_schema=False)
 LIST_FILTERS = ("status", "client_id", "from", "to")
 STATUSES = ("draft", "issued", "partially_paid", "paid", "cancelled", "overdue")
 GROUPINGS = ("entry", "project", "day")
-SHARE_DAYS = ("7", "30", "90", "")
+SHARE_DAYS = ("7", "30", "90", "365")
+"""How long a new portal link may work; every link expires (the API's default is 90 days)."""
 PAGE_SIZE = 25
 EXTRA_LINES = 3
 MAX_EXTRA_LINES = 50
