@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from kasa_integrations.security import redaction
 from kasa_integrations.security.redaction import FRAGMENT, MASK, redact
+from kasa_servicekit.logs import RedactingFilter
 
 TOKEN = "Kq4vT9xZ2mW7pL1sR8nB3cY6hJ0dF5gAeUoIiEaQwXyZzPpLlMmNnBbVvCcXx1234"[:64]
 
@@ -62,7 +63,7 @@ def test_short_secrets_are_masked_whole_only():
 def test_log_lines_lose_the_pieces_while_a_secret_is_held(caplog):
     logger = logging.getLogger("kasa.test.redaction")
     handler = logging.StreamHandler()
-    handler.addFilter(redaction.RedactingFilter())
+    handler.addFilter(RedactingFilter(redaction.redact_held))
     logger.addHandler(handler)
     try:
         with caplog.at_level(logging.INFO, logger="kasa.test.redaction"):

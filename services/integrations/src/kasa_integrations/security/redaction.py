@@ -1,7 +1,7 @@
 """Keeps credential values out of logs, error messages, backtraces and sync history.
 
 A running sync (or a request that holds submitted credentials) registers the credential values
-it holds; ``redact`` replaces them in any text, and ``RedactingFilter`` does the same for every
+it holds; ``redact`` replaces them in any text, and ``install`` does the same for every
 log record of the process (including the HTTP client's own request lines, whose URLs can carry
 a token).
 
@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from kasa_servicekit.logs import redact_logs
 
 MASK = "[REDACTED]"
 _MIN_LENGTH = 4
@@ -108,26 +110,13 @@ def redact_data(data: Any, extra: list[str] | None = None) -> Any:
     return data
 
 
-class RedactingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if _active:
-            message = record.getMessage()
-            cleaned = redact(message)
-            if cleaned != message:
-                record.msg, record.args = cleaned, None
-            if record.exc_info and record.exc_info[1] is not None:
-                # Formatting the traceback later would bring the secret back.
-                record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-                record.exc_info = None
-            elif record.exc_text:
-                record.exc_text = redact(record.exc_text)
-        return True
+def redact_held(text: str) -> str:
+    """``text`` with the credentials held now masked (``holding``)."""
+    return redact(text) if _active else text
 
 
 def install() -> None:
-    """Attach the filter to every handler of the root logger (once)."""
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-            handler.addFilter(RedactingFilter())
+    """Mask the held credentials in every log record of the process."""
+    redact_logs(redact_held)
     # The HTTP client logs every request URL at INFO; provider URLs may carry tokens.
     logging.getLogger("httpx").setLevel(logging.WARNING)
