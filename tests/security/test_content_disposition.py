@@ -18,9 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kasa_invoicing.main import build
-from kasa_servicekit.migrations import upgrade
-from kasa_servicekit.service import create_app
-from kasa_servicekit.testing import TokenIssuer
+from kasa_servicekit.testing import served
 
 SUPPLIER = {
     "name": "Jana Nováková",
@@ -49,19 +47,8 @@ def parameters(header: str) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def invoicing(tmp_path, monkeypatch) -> Iterator[tuple[TestClient, dict[str, str], Any]]:
-    db_path = tmp_path / "invoicing.db"
-    url = f"sqlite+aiosqlite:///{db_path}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("AMQP_URL", "amqp://guest:guest@127.0.0.1:1/")
-    monkeypatch.setenv("RUN_OUTBOX_RELAY", "false")
-    monkeypatch.setenv("RUN_CONSUMERS", "false")
-    spec = build()
-    upgrade(spec.migrations, url)
-    app = create_app(spec)
-    issuer = TokenIssuer()
-    issuer.install(app)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client, issuer.headers(uuid.uuid4()), db_path
+    with served(build, tmp_path, monkeypatch, raise_server_exceptions=False) as app:
+        yield app.client, app.issuer.headers(uuid.uuid4()), app.db_path
 
 
 def issued_invoice(client: TestClient, headers: dict[str, str]) -> str:

@@ -13,12 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from kasa_invoicing.main import build
-from kasa_servicekit.migrations import upgrade
-from kasa_servicekit.service import create_app
-from kasa_servicekit.testing import TokenIssuer
+from kasa_servicekit.testing import served
 from kasa_web import i18n
 from kasa_web.api_client import ApiProblem
 from kasa_web.forms import Form
@@ -56,19 +53,9 @@ HOSTILE = [
 
 @pytest.fixture
 def api(tmp_path, monkeypatch) -> Iterator[Any]:
-    url = f"sqlite+aiosqlite:///{tmp_path}/invoicing.db"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("AMQP_URL", "amqp://guest:guest@127.0.0.1:1/")
-    monkeypatch.setenv("RUN_OUTBOX_RELAY", "false")
-    monkeypatch.setenv("RUN_CONSUMERS", "false")
-    spec = build()
-    upgrade(spec.migrations, url)
-    app = create_app(spec)
-    issuer = TokenIssuer()
-    issuer.install(app)
-    headers = issuer.headers(uuid.uuid4())
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield lambda method, path, **kw: client.request(method, path, headers=headers, **kw)
+    with served(build, tmp_path, monkeypatch, raise_server_exceptions=False) as app:
+        headers = app.issuer.headers(uuid.uuid4())
+        yield lambda method, path, **kw: app.client.request(method, path, headers=headers, **kw)
 
 
 def test_an_https_logo_is_kept(api):

@@ -15,9 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from kasa_servicekit.migrations import upgrade
-from kasa_servicekit.service import create_app
-from kasa_servicekit.testing import TokenIssuer
+from kasa_servicekit.testing import served
 
 MAX = "99999999999999.9999"
 SUPPLIER = {"name": "Jana", "iban": "CZ6508000000192000145399", "number_format": "{year}-{seq}"}
@@ -38,19 +36,9 @@ class Api:
 
 
 def _service(name: str, tmp_path, monkeypatch) -> Iterator[Callable[[], Api]]:
-    url = f"sqlite+aiosqlite:///{tmp_path}/{name}.db"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("AMQP_URL", "amqp://guest:guest@127.0.0.1:1/")
-    monkeypatch.setenv("RUN_OUTBOX_RELAY", "false")
-    monkeypatch.setenv("RUN_CONSUMERS", "false")
     module = __import__(f"kasa_{name}.main", fromlist=["build"])
-    spec = module.build()
-    upgrade(spec.migrations, url)
-    app = create_app(spec)
-    issuer = TokenIssuer()
-    issuer.install(app)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield lambda: Api(client, issuer.headers(uuid.uuid4()))
+    with served(module.build, tmp_path, monkeypatch, raise_server_exceptions=False) as app:
+        yield lambda: Api(app.client, app.issuer.headers(uuid.uuid4()))
 
 
 @pytest.fixture

@@ -23,9 +23,7 @@ from kasa_contracts.events.invoicing import InvoicePortalViewed
 from kasa_invoicing.app import documents
 from kasa_invoicing.main import build
 from kasa_localstack.testing import issue_invoice
-from kasa_servicekit.migrations import upgrade
-from kasa_servicekit.service import create_app
-from kasa_servicekit.testing import TokenIssuer
+from kasa_servicekit.testing import served
 
 SUPPLIER = {"name": "Jana", "iban": "CZ6508000000192000145399", "number_format": "{year}-{seq}"}
 
@@ -58,21 +56,8 @@ class Portal:
 
 
 def _portal(tmp_path, monkeypatch, **env: str) -> Iterator[Portal]:
-    db_path = tmp_path / "invoicing.db"
-    url = f"sqlite+aiosqlite:///{db_path}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("AMQP_URL", "amqp://guest:guest@127.0.0.1:1/")
-    monkeypatch.setenv("RUN_OUTBOX_RELAY", "false")
-    monkeypatch.setenv("RUN_CONSUMERS", "false")
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    spec = build()
-    upgrade(spec.migrations, url)
-    app = create_app(spec)
-    issuer = TokenIssuer()
-    issuer.install(app)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield Portal(client, issuer.headers(uuid.uuid4()), db_path)
+    with served(build, tmp_path, monkeypatch, env=env, raise_server_exceptions=False) as app:
+        yield Portal(app.client, app.issuer.headers(uuid.uuid4()), app.db_path)
 
 
 @pytest.fixture
