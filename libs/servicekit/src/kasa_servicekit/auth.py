@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 
 from kasa_contracts import Actor
 from kasa_servicekit.problems import ProblemError
+from kasa_servicekit.revocations import RevocationsUnavailableError, RevokedSessions
 
 ROLES = ("owner", "admin", "member", "viewer")
 
@@ -42,6 +43,9 @@ class JwksVerifier:
     rotated key is picked up without letting forged tokens hammer the gateway. Verified tokens
     are remembered until they expire (a signature check costs more than the rest of a small
     request); a changed key set forgets them all.
+
+    Every token names its session (``sid``); with a ``revoked`` deny set, a token of a revoked
+    session is refused on every call, remembered or not.
     """
 
     remembered = 10_000
@@ -52,6 +56,7 @@ class JwksVerifier:
         issuer: str,
         audience: str,
         keys: list[dict[str, Any]] | None = None,
+        revoked: RevokedSessions | None = None,
     ) -> None:
         self.jwks_url = jwks_url
         self.issuer = issuer
@@ -59,12 +64,19 @@ class JwksVerifier:
         self._keys: dict[str, jwt.PyJWK] = {k["kid"]: jwt.PyJWK(k) for k in keys or []}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
-        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self.revoked = revoked
+        self._verified: OrderedDict[str, tuple[Principal, float, str]] = OrderedDict()
 
     @classmethod
-    def with_keys(cls, keys: list[dict[str, Any]], issuer: str, audience: str) -> "JwksVerifier":
+    def with_keys(
+        cls,
+        keys: list[dict[str, Any]],
+        issuer: str,
+        audience: str,
+        revoked: RevokedSessions | None = None,
+    ) -> "JwksVerifier":
         """A verifier over a fixed key set (the gateway verifying its own tokens)."""
-        return cls(None, issuer, audience, keys)
+        return cls(None, issuer, audience, keys, revoked)
 
     async def _refresh(self) -> None:
         async with self._lock:
@@ -94,19 +106,31 @@ class JwksVerifier:
 
     async def verify(self, token: str) -> Principal:
         known = self._verified.get(token)
-        if known is not None:
-            principal, expires = known
-            if time.time() < expires:
-                self._verified.move_to_end(token)
-                return principal
+        if known is not None and time.time() >= known[1]:
             del self._verified[token]
-        principal, expires = await self._verify(token)
-        self._verified[token] = (principal, expires)
-        if len(self._verified) > self.remembered:
-            self._verified.popitem(last=False)
+            known = None
+        if known is not None:
+            self._verified.move_to_end(token)
+        else:
+            known = await self._verify(token)
+            self._verified[token] = known
+            if len(self._verified) > self.remembered:
+                self._verified.popitem(last=False)
+        principal, _, session_id = known
+        await self._refuse_revoked(session_id)
         return principal
 
-    async def _verify(self, token: str) -> tuple[Principal, float]:
+    async def _refuse_revoked(self, session_id: str) -> None:
+        if self.revoked is None:
+            return
+        try:
+            await self.revoked.ensure_loaded()
+        except RevocationsUnavailableError as exc:
+            raise ProblemError(503, "Service Unavailable", "cannot load revoked sessions") from exc
+        if self.revoked.is_revoked(session_id):
+            raise _unauthorized("the session of this token has ended")
+
+    async def _verify(self, token: str) -> tuple[Principal, float, str]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -121,8 +145,10 @@ class JwksVerifier:
                 algorithms=["EdDSA"],
                 audience=self.audience,
                 issuer=self.issuer,
-                options={"require": ["exp", "sub", "wid", "role", "jti"]},
+                # Without ``sid`` a token could not be revoked.
+                options={"require": ["exp", "sub", "wid", "role", "jti", "sid"]},
             )
+            session_id = str(UUID(str(claims["sid"])))
             principal = Principal(
                 user_id=UUID(claims["sub"]),
                 workspace_id=UUID(claims["wid"]),
@@ -133,7 +159,7 @@ class JwksVerifier:
             raise _unauthorized("invalid token") from exc
         if principal.role not in ROLES:
             raise _unauthorized("invalid role")
-        return principal, float(claims["exp"])
+        return principal, float(claims["exp"]), session_id
 
 
 async def current_principal(request: Request) -> Principal:

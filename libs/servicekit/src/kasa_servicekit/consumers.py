@@ -400,6 +400,9 @@ class InstanceSubscription:
     handler: InstanceHandler
     parse: Parser = parse_envelope
     max_length: int = 10_000
+    on_listening: Callable[[], Awaitable[None]] | None = None
+    """Run once the queue is bound, on every (re)connection, beside the deliveries: to catch
+    up on what was published while this instance was not listening."""
 
 
 class InstanceConsumer:
@@ -419,9 +422,15 @@ class InstanceConsumer:
         queue = await declare_instance_queue(
             channel, self.queue, self.routing_keys, self.subscription.max_length
         )
-        async with queue.iterator(no_ack=True) as messages:
-            async for message in messages:
-                await self.deliver(message)
+        hook = self.subscription.on_listening
+        catching_up = asyncio.ensure_future(hook()) if hook else None
+        try:
+            async with queue.iterator(no_ack=True) as messages:
+                async for message in messages:
+                    await self.deliver(message)
+        finally:
+            if catching_up is not None:
+                catching_up.cancel()
 
     async def deliver(self, message: AbstractIncomingMessage) -> None:
         try:

@@ -22,6 +22,7 @@ from prometheus_client import Histogram
 from sqlalchemy import MetaData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kasa_contracts.events.identity import SessionRevoked
 from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.bus import Bus, broker_user
 from kasa_servicekit.consumers import (
@@ -44,6 +45,7 @@ from kasa_servicekit.operations import (
 )
 from kasa_servicekit.outbox import OutboxRelay
 from kasa_servicekit.problems import install_problem_handlers
+from kasa_servicekit.revocations import RevokedSessions, http_snapshot, snapshot_url
 from kasa_servicekit.settings import ServiceSettings
 from kasa_servicekit.topology import QueuePolicy
 from kasa_servicekit.tracing import configure_tracing, extract_context, tracer
@@ -140,7 +142,13 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             # The service's broker user may read only queues named after it.
             raise ValueError(f"queue {name} of {spec.name} must start with {spec.name}.")
     senders = sender_policy(settings)
-    consumers: list[Any] = []
+    revoked = RevokedSessions(
+        http_snapshot(settings.revoked_sessions_url or snapshot_url(settings.jwks_url))
+    )
+    # Part of verifying tokens, not of the service's own work: on even with RUN_CONSUMERS off.
+    consumers: list[Any] = [
+        InstanceConsumer(revocation_subscription(spec.name, revoked), senders=senders)
+    ]
     for sub in spec.subscriptions if settings.run_consumers else ():
         if isinstance(sub, InstanceSubscription):
             consumers.append(InstanceConsumer(sub, senders=senders))
@@ -163,6 +171,10 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         for hook in spec.on_startup:
             await hook(runtime)
         runtime.spawn(bus.run(), "bus")
+        runtime.spawn(
+            revoked.keep_up(lambda: bus.connected, settings.revocation_poll_seconds),
+            "revoked-sessions",
+        )
         if settings.run_relay:
             relay = OutboxRelay(
                 db,
@@ -196,7 +208,10 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         telemetry={"tracing": False},
     )
     app.state.runtime = runtime
-    app.state.verifier = JwksVerifier(settings.jwks_url, settings.jwt_issuer, settings.jwt_audience)
+    app.state.revoked_sessions = revoked
+    app.state.verifier = JwksVerifier(
+        settings.jwks_url, settings.jwt_issuer, settings.jwt_audience, revoked=revoked
+    )
     install_problem_handlers(app)
     _install_request_context(app)
     app.state.failed_tokens = FailedTokens(settings.ops_failures_per_minute)
@@ -217,6 +232,17 @@ def ops_app(app: FastAPI) -> OpsListener:
     Tests drive a service's ops endpoints through it, as ``kasa`` reaches them.
     """
     return OpsListener(app)
+
+
+def revocation_subscription(service: str, revoked: RevokedSessions) -> InstanceSubscription:
+    """Every instance's own queue of ``identity.session.revoked``, feeding its deny set; on
+    each (re)connection the gateway's list covers what was missed meanwhile."""
+    return InstanceSubscription(
+        f"{service}.revocations",
+        (SessionRevoked.routing_key(),),
+        revoked.handle,
+        on_listening=revoked.catch_up,
+    )
 
 
 def sender_policy(settings: ServiceSettings) -> SenderPolicy | None:

@@ -56,6 +56,20 @@ class ServiceSettings(BaseSettings):
     jwks_url: str = Field(
         default="http://127.0.0.1:8000/.well-known/jwks.json", validation_alias="JWKS_URL"
     )
+    revoked_sessions_url: str | None = Field(
+        default=None,
+        validation_alias="REVOKED_SESSIONS_URL",
+        description="The gateway's list of revoked sessions still in force; when unset, "
+        "revoked-sessions.json beside JWKS_URL",
+    )
+    revocation_poll_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        validation_alias="REVOCATION_POLL_SECONDS",
+        description="How often the list of revoked sessions is read again while the broker "
+        "is away (revocations then arrive this late at most)",
+    )
     jwt_issuer: str = Field(default="kasa-gateway", validation_alias="JWT_ISSUER")
     jwt_audience: str = Field(default="kasa", validation_alias="JWT_AUDIENCE")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")

@@ -56,10 +56,15 @@ class TokenIssuer:
         self._key = Ed25519PrivateKey.generate()
         self.kid = "test-key"
 
+    def public_jwk(self) -> dict[str, Any]:
+        """The issuer's public key as the gateway's JWKS lists it."""
+        public: dict[str, Any] = json.loads(
+            jwt.algorithms.OKPAlgorithm.to_jwk(self._key.public_key())
+        )
+        return public | {"kid": self.kid, "alg": "EdDSA", "use": "sig"}
+
     def install(self, app: Any) -> None:
-        public = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(self._key.public_key()))
-        public |= {"kid": self.kid, "alg": "EdDSA", "use": "sig"}
-        app.state.verifier = JwksVerifier.with_keys([public], self.issuer, self.audience)
+        app.state.verifier = JwksVerifier.with_keys([self.public_jwk()], self.issuer, self.audience)
 
     def token(
         self,
@@ -68,6 +73,7 @@ class TokenIssuer:
         role: str = "owner",
         user_id: Any = None,
         name: str | None = "Test User",
+        session_id: Any = None,
     ) -> str:
         now = int(time.time())
         claims = {
@@ -77,6 +83,7 @@ class TokenIssuer:
             "wid": str(workspace_id),
             "role": role,
             "name": name,
+            "sid": str(session_id or uuid.uuid4()),
             "jti": uuid.uuid4().hex,
             "iat": now,
             "exp": now + 900,

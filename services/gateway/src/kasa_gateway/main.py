@@ -9,6 +9,8 @@ from kasa_gateway import __version__
 from kasa_gateway.api import auth, invitations, me, openapi, proxy, web_sessions, workspaces, ws
 from kasa_gateway.api.errors import install_problems
 from kasa_gateway.api.readiness import install_readiness
+from kasa_gateway.app import revocations
+from kasa_gateway.db.identities import IdentityStore
 from kasa_gateway.db.tables import metadata
 from kasa_gateway.domain.client_address import parse_networks
 from kasa_gateway.domain.rate_limits import Limiters
@@ -27,6 +29,7 @@ from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.cli import service_main
 from kasa_servicekit.consumers import InstanceSubscription
 from kasa_servicekit.rate_limits import RateLimiter
+from kasa_servicekit.revocations import RevokedSessions
 from kasa_servicekit.service import Runtime, ServiceSpec, create_app
 
 
@@ -82,13 +85,16 @@ def configure_tokens(app: FastAPI, settings: GatewaySettings) -> None:
         settings.signing_key_file, settings.previous_key_files, create=settings.env != "production"
     )
     app.state.keys = keys
-    app.state.web_sessions = WebSessions(settings, keys)
+    revoked: RevokedSessions = app.state.revoked_sessions
+    # The gateway knows the revocations in force from its own database, not over HTTP.
+    revoked.snapshot = revocations.snapshot(IdentityStore(app.state.runtime.db), settings)
+    app.state.web_sessions = WebSessions(settings, keys, revoked)
     app.state.client_addresses = ClientAddresses(keys)
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.cookie_names = CookieNames.for_site(https=settings.https)
     app.state.public_url = settings.public_url
     app.state.verifier = JwksVerifier.with_keys(
-        keys.jwks, settings.jwt_issuer, settings.jwt_audience
+        keys.jwks, settings.jwt_issuer, settings.jwt_audience, revoked
     )
     app.state.limiters = Limiters(
         login_per_account_address=RateLimiter(settings.login_rate_per_account_address),

@@ -36,6 +36,7 @@ class FakeIdentities:
         self.web_sessions: dict[UUID, WebSession] = {}
         self.invitations: dict[UUID, Invitation] = {}
         self.throttles: dict[tuple[str, str], Throttle] = {}
+        self.revoked: list[tuple[list[UUID], datetime]] = []
 
     async def add(self, *rows: Any) -> None:
         for row in rows:
@@ -129,28 +130,39 @@ class FakeIdentities:
         return True
 
     async def revoke_families(self, families):
-        for token in self.refresh_tokens.values():
-            if token.family_id in families and token.revoked_at is None:
-                token.revoked_at = utcnow()
+        return self._revoke(self.refresh_tokens.values(), lambda t: t.family_id in families)
 
     async def revoke_session(self, session_id):
-        await self.revoke_families([session_id])
-        web = self.web_sessions.get(session_id)
-        if web is not None and web.revoked_at is None:
-            web.revoked_at = utcnow()
+        ended = await self.revoke_families([session_id])
+        return ended + self._revoke(self.web_sessions.values(), lambda w: w.id == session_id)
 
     async def revoke_other_sessions(self, user_id, keep):
-        for token in self.refresh_tokens.values():
-            if token.user_id == user_id and token.family_id != keep:
-                token.revoked_at = token.revoked_at or utcnow()
-        for web in self.web_sessions.values():
-            if web.user_id == user_id and web.id != keep:
-                web.revoked_at = web.revoked_at or utcnow()
+        ended = self._revoke(
+            self.refresh_tokens.values(), lambda t: t.user_id == user_id and t.family_id != keep
+        )
+        return ended + self._revoke(
+            self.web_sessions.values(), lambda w: w.user_id == user_id and w.id != keep
+        )
 
     async def revoke_workspace_sessions(self, user_id, workspace_id):
-        for row in (*self.refresh_tokens.values(), *self.web_sessions.values()):
-            if row.user_id == user_id and row.workspace_id == workspace_id:
-                row.revoked_at = row.revoked_at or utcnow()
+        def theirs(row):
+            return row.user_id == user_id and row.workspace_id == workspace_id
+
+        ended = self._revoke(self.refresh_tokens.values(), theirs)
+        return ended + self._revoke(self.web_sessions.values(), theirs)
+
+    def _revoke(self, rows, matches):
+        """Revoke the live rows that match; the session ids of those still redeemable."""
+        now, ended = utcnow(), []
+        for row in rows:
+            if matches(row) and row.revoked_at is None:
+                row.revoked_at = now
+                if row.expires_at > now:
+                    ended.append(getattr(row, "family_id", row.id))
+        return list(dict.fromkeys(ended))
+
+    def ended(self, sessions, until):
+        self.revoked.append((sessions, until))
 
     async def move_web_session(self, session_id, user_id, workspace_id):
         web = self.web_sessions.get(session_id)

@@ -140,15 +140,15 @@ async def test_refreshing_rotates_and_a_reused_token_ends_the_session(
 ):
     await register(store, events, limiters)
     first = await accounts.log_in(store, events, settings, keys, limiters, credentials())
-    second = await accounts.refresh(store, settings, keys, first.refresh_token)
+    second = await accounts.refresh(store, settings, keys, first.refresh_token, events)
     assert second.session_id == first.session_id and second.refresh_token != first.refresh_token
     with pytest.raises(RefreshRefused) as reused:
-        await accounts.refresh(store, settings, keys, first.refresh_token)
+        await accounts.refresh(store, settings, keys, first.refresh_token, events)
     assert reused.value.detail == "refresh token reused; its session has been revoked"
     with pytest.raises(RefreshRefused):
-        await accounts.refresh(store, settings, keys, second.refresh_token)
+        await accounts.refresh(store, settings, keys, second.refresh_token, events)
     with pytest.raises(RefreshRefused) as unknown:
-        await accounts.refresh(store, settings, keys, "never issued")
+        await accounts.refresh(store, settings, keys, "never issued", events)
     assert unknown.value.detail == "the refresh token is not valid"
 
 
@@ -158,7 +158,12 @@ async def test_logging_out_with_a_refresh_token_records_its_owner(
     user, workspace = await register(store, events, limiters)
     tokens = await accounts.log_in(store, events, settings, keys, limiters, credentials())
     await accounts.log_out(
-        store, events, principal=None, session_id=None, refresh_token=tokens.refresh_token
+        store,
+        events,
+        principal=None,
+        session_id=None,
+        refresh_token=tokens.refresh_token,
+        settings=settings,
     )
     [ended] = [e for e in events.written if isinstance(e.payload, UserLoggedOut)]
     assert ended.workspace_id == workspace.id
@@ -166,8 +171,10 @@ async def test_logging_out_with_a_refresh_token_records_its_owner(
     assert all(t.revoked_at for t in store.tx.refresh_tokens.values())
 
 
-async def test_logging_out_an_unknown_token_records_nothing(store, events):
-    await accounts.log_out(store, events, principal=None, session_id=None, refresh_token="nope")
+async def test_logging_out_an_unknown_token_records_nothing(store, events, settings):
+    await accounts.log_out(
+        store, events, principal=None, session_id=None, refresh_token="nope", settings=settings
+    )
     assert events.written == []
 
 

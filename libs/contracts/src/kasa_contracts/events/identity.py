@@ -167,7 +167,7 @@ class MemberAdded(EventPayload):
 
 
 class MemberUpdated(EventPayload):
-    """A member's role changed."""
+    """A member's role changed; their sessions in the workspace were revoked with it."""
 
     event_type = "identity.member.updated"
     entity_type = "member"
@@ -188,6 +188,41 @@ class MemberRemoved(EventPayload):
     role: Role
 
 
+REVOCATION_REASONS = (
+    "logged_out",
+    "password_changed",
+    "member_removed",
+    "role_changed",
+    "refresh_reused",
+)
+"""The reasons the gateway gives today. Consumers must accept any other value: a revocation
+is never to be dropped because its reason is new."""
+
+MAX_REVOKED_SESSIONS = 1000
+"""Sessions per event; more are split over several events."""
+
+
+class SessionRevoked(EventPayload):
+    """Sessions were ended: every service refuses their access tokens until they expire.
+
+    ``session_ids`` are the ``sid`` claims of the tokens to refuse (refresh-token families and
+    web sessions). ``workspace_id`` is the workspace the sessions acted in, or none when they
+    span the user's workspaces (a password change). ``reason`` is one of
+    ``REVOCATION_REASONS`` or a newer one. No access token of these sessions lives past
+    ``tokens_expire_by``: a deny entry may be forgotten then.
+    """
+
+    event_type = "identity.session.revoked"
+    entity_type = "user"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+    session_ids: list[UUID] = Field(min_length=1, max_length=MAX_REVOKED_SESSIONS)
+    workspace_id: UUID | None = None
+    reason: str = Field(min_length=1, max_length=64)
+    tokens_expire_by: datetime
+
+
 SPECS = [
     EventSpec(UserRegistered, "gateway", ("audit",)),
     EventSpec(UserLoggedIn, "gateway", ("audit",)),
@@ -202,4 +237,8 @@ SPECS = [
     EventSpec(MemberAdded, "gateway", ("audit",)),
     EventSpec(MemberUpdated, "gateway", ("audit",)),
     EventSpec(MemberRemoved, "gateway", ("audit",)),
+    # Every process that verifies tokens listens, each on a queue of its own instance.
+    EventSpec(
+        SessionRevoked, "gateway", ("audit", "gateway", "integrations", "invoicing", "ledger")
+    ),
 ]

@@ -15,7 +15,7 @@ from kasa_gateway.api.deps import (
     Store,
     bearer_session_id,
 )
-from kasa_gateway.app import accounts
+from kasa_gateway.app import accounts, revocations
 from kasa_gateway.domain.password_policy import MAX_LENGTH, MIN_LENGTH
 from kasa_gateway.tokens.access import IssuedTokens
 from kasa_servicekit.auth import CurrentPrincipal, current_principal
@@ -77,6 +77,19 @@ async def jwks(keys: Keys) -> dict[str, Any]:
     return {"keys": keys.jwks}
 
 
+@router.get("/.well-known/revoked-sessions.json", include_in_schema=False)
+async def revoked_sessions(store: Store, settings: Settings) -> dict[str, Any]:
+    """The revoked sessions whose access tokens may still be alive, with when they are gone
+    (Unix seconds): what a service refuses besides what its revocation queue brings. Session
+    ids only: nothing here identifies a person or lets anyone act."""
+    return {
+        "sessions": [
+            {"sid": str(sid), "until": int(until.timestamp()) + 1}
+            for sid, until in await revocations.in_force(store, settings)
+        ]
+    }
+
+
 @router.post(
     "/api/v1/auth/register",
     status_code=status.HTTP_201_CREATED,
@@ -129,14 +142,21 @@ async def token(
     response_model=TokenOut,
     responses={401: {"description": "Unknown, expired, revoked or reused refresh token"}},
 )
-async def refresh(body: RefreshIn, store: Store, settings: Settings, keys: Keys) -> TokenOut:
+async def refresh(
+    body: RefreshIn, store: Store, settings: Settings, keys: Keys, events: Events
+) -> TokenOut:
     """Trade a refresh token for new tokens; the old refresh token stops working."""
-    return TokenOut.of(await accounts.refresh(store, settings, keys, body.refresh_token))
+    return TokenOut.of(await accounts.refresh(store, settings, keys, body.refresh_token, events))
 
 
 @router.post("/api/v1/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(
-    request: Request, store: Store, events: Events, client: ClientDep, body: LogoutIn | None = None
+    request: Request,
+    store: Store,
+    events: Events,
+    client: ClientDep,
+    settings: Settings,
+    body: LogoutIn | None = None,
 ) -> Response:
     """End a session: the one of the given refresh token and/or of the bearer token."""
     principal = await current_principal(request) if request.headers.get("authorization") else None
@@ -147,6 +167,7 @@ async def logout(
         session_id=bearer_session_id(request) if principal else None,
         refresh_token=body.refresh_token if body else None,
         client=client,
+        settings=settings,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

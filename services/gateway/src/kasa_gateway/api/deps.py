@@ -30,7 +30,8 @@ async def get_limiters(request: Request) -> Limiters:
 
 
 async def get_store(request: Request) -> IdentityStore:
-    return IdentityStore(request.app.state.runtime.db)
+    # Sessions a use case ends are refused by this instance as soon as it commits.
+    return IdentityStore(request.app.state.runtime.db, request.app.state.revoked_sessions)
 
 
 async def client_address(request: Request) -> str:

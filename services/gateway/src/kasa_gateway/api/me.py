@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from kasa_gateway.api.deps import LimitersDep, Store, bearer_session_id
+from kasa_gateway.api.deps import LimitersDep, Settings, Store, bearer_session_id
 from kasa_gateway.app import profile
 from kasa_gateway.domain.password_policy import MAX_LENGTH, MIN_LENGTH
 from kasa_servicekit.auth import CurrentPrincipal
@@ -99,6 +99,7 @@ async def change_password(
     store: Store,
     events: Events,
     limiters: LimitersDep,
+    settings: Settings,
 ) -> Response:
     """Change the password; every other session of the account is revoked."""
     await profile.change_password(
@@ -109,5 +110,6 @@ async def change_password(
         bearer_session_id(request),
         current=body.current_password,
         new=body.new_password,
+        settings=settings,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

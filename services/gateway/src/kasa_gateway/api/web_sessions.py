@@ -127,7 +127,7 @@ async def sign_out(
 ) -> Response:
     """End the browser session (needs the CSRF token like any change)."""
     sid = bearer_session_id(request)
-    await web_sessions.sign_out(store, events, principal, sid, client)
+    await web_sessions.sign_out(store, events, principal, sid, client, settings=settings)
     request.app.state.web_sessions.forget(sid)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     names: CookieNames = request.app.state.cookie_names

@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from kasa_gateway.api.deps import Store
+from kasa_gateway.api.deps import Settings, Store
 from kasa_gateway.app import workspaces
 from kasa_gateway.db.tables import Membership, User
 from kasa_servicekit.auth import CurrentPrincipal
@@ -89,17 +89,26 @@ def _member(membership: Membership, user: User) -> MemberOut:
 
 @router.patch("/members/{user_id}", response_model=MemberOut)
 async def change_role(
-    user_id: UUID, body: MemberPatch, principal: CurrentPrincipal, store: Store, events: Events
+    user_id: UUID,
+    body: MemberPatch,
+    principal: CurrentPrincipal,
+    store: Store,
+    events: Events,
+    settings: Settings,
 ) -> MemberOut:
-    """Change a member's role (owners and admins; only owners touch owners)."""
-    user, membership = await workspaces.change_role(store, events, principal, user_id, body.role)
+    """Change a member's role (owners and admins; only owners touch owners). The member's
+    sessions in this workspace end: they sign in again to act with the new role."""
+    user, membership = await workspaces.change_role(
+        store, events, principal, user_id, body.role, settings=settings
+    )
     return _member(membership, user)
 
 
 @router.delete("/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def remove_member(
-    user_id: UUID, principal: CurrentPrincipal, store: Store, events: Events
+    user_id: UUID, principal: CurrentPrincipal, store: Store, events: Events, settings: Settings
 ) -> Response:
-    """Remove a member (owners and admins), or leave the workspace yourself."""
-    await workspaces.remove_member(store, events, principal, user_id)
+    """Remove a member (owners and admins), or leave the workspace yourself; their sessions
+    in this workspace end."""
+    await workspaces.remove_member(store, events, principal, user_id, settings=settings)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -17,6 +17,7 @@ from kasa_contracts.events.identity import (
     UserRegistered,
     UserSignInFailed,
 )
+from kasa_gateway.app.revocations import announce
 from kasa_gateway.db.identities import Identities, IdentityStore
 from kasa_gateway.db.tables import Membership, RefreshToken, User, Workspace
 from kasa_gateway.domain.client_address import throttle_key
@@ -267,9 +268,9 @@ async def log_in(
 
 
 async def refresh(
-    store: IdentityStore, settings: GatewaySettings, keys: KeyRing, token: str
+    store: IdentityStore, settings: GatewaySettings, keys: KeyRing, token: str, events: EventWriter
 ) -> IssuedTokens:
-    """Rotate a refresh token; a reused one revokes its whole family."""
+    """Rotate a refresh token; a reused one revokes its whole family, access tokens included."""
     now = utcnow()
     reused = False
     async with store.transaction() as tx:
@@ -284,7 +285,19 @@ async def refresh(
             # Removed from the workspace since: the session ends here.
         else:
             reused = True
-        await tx.revoke_families([row.family_id])
+        ended = await tx.revoke_families([row.family_id])
+        # A reused token may be a stolen copy: whoever holds the family's access token loses
+        # it too. Recorded by the gateway, which noticed, not by the token's holder.
+        await announce(
+            tx,
+            events,
+            settings,
+            At(row.workspace_id, SYSTEM),
+            user_id=row.user_id,
+            sessions=ended,
+            reason="refresh_reused" if reused else "member_removed",
+            workspace_id=row.workspace_id,
+        )
     # Refused only now, after the commit: the revocation must hold.
     if reused:
         raise RefreshRefused("refresh token reused; its session has been revoked")
@@ -299,16 +312,20 @@ async def log_out(
     session_id: UUID | None,
     refresh_token: str | None,
     client: Client | None = None,
+    settings: GatewaySettings,
 ) -> None:
-    """End the session of a refresh token and/or the one the caller's access token names."""
+    """End the session of a refresh token and/or the one the caller's access token names;
+    their access tokens are refused everywhere from now on."""
     async with store.transaction() as tx:
         ended = None
+        by_refresh: list[UUID] = []
+        by_bearer: list[UUID] = []
         if refresh_token:
             ended = await tx.refresh_token(secret_hash(refresh_token))
             if ended is not None:
-                await tx.revoke_families([ended.family_id])
+                by_refresh = await tx.revoke_families([ended.family_id])
         if principal and session_id:
-            await tx.revoke_session(session_id)
+            by_bearer = await tx.revoke_session(session_id)
         if principal:
             user_id, origin = principal.user_id, principal
         elif ended:
@@ -324,6 +341,28 @@ async def log_out(
             user_agent=client.user_agent if client else None,
         )
         await events.write(tx.session, ended_event, on=origin)
+        if ended is not None:
+            await announce(
+                tx,
+                events,
+                settings,
+                origin,
+                user_id=ended.user_id,
+                sessions=by_refresh,
+                reason="logged_out",
+                workspace_id=ended.workspace_id,
+            )
+        if principal is not None:
+            await announce(
+                tx,
+                events,
+                settings,
+                origin,
+                user_id=principal.user_id,
+                sessions=[s for s in by_bearer if s not in by_refresh],
+                reason="logged_out",
+                workspace_id=principal.workspace_id,
+            )
 
 
 async def switch_workspace(

@@ -18,6 +18,7 @@ from kasa_gateway.app.accounts import (
     member_of,
     user_actor,
 )
+from kasa_gateway.app.revocations import announce
 from kasa_gateway.db.identities import IdentityStore
 from kasa_gateway.db.tables import WebSession
 from kasa_gateway.domain.errors import NotABrowserSession
@@ -98,11 +99,22 @@ async def sign_out(
     principal: Principal,
     session_id: UUID | None,
     client: Client | None = None,
+    *,
+    settings: GatewaySettings,
 ) -> None:
-    """End the browser session."""
+    """End the browser session; its access tokens are refused everywhere from now on."""
     async with store.transaction() as tx:
-        if session_id:
-            await tx.revoke_session(session_id)
+        sessions = await tx.revoke_session(session_id) if session_id else []
+        await announce(
+            tx,
+            events,
+            settings,
+            principal,
+            user_id=principal.user_id,
+            sessions=sessions,
+            reason="logged_out",
+            workspace_id=principal.workspace_id,
+        )
         ended = UserLoggedOut(
             user_id=principal.user_id,
             method="web_session",
