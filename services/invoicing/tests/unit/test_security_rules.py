@@ -15,7 +15,6 @@ from kasa_invoicing.domain.pricing import (
     manual_line,
     totals,
 )
-from kasa_invoicing.domain.rate_limit import RateLimiter
 from kasa_invoicing.domain.sharing import effective_expiry, expiry, is_live
 
 NOW = datetime(2026, 4, 1, 12, tzinfo=UTC)
@@ -76,14 +75,3 @@ def test_every_link_expires_and_old_links_expire_after_the_default():
     made = NOW - timedelta(days=91)
     assert not is_live(None, effective_expiry(None, made), NOW)
     assert is_live(None, effective_expiry(None, NOW - timedelta(days=89)), NOW)
-
-
-def test_the_rate_limit_refuses_beyond_the_budget_until_the_window_ends():
-    limiter = RateLimiter(2, window=60)
-    assert [limiter.hit("k", now=0).allowed for _ in range(3)] == [True, True, False]
-    assert limiter.hit("k", now=30).retry_after == 30
-    assert limiter.hit("k", now=60).allowed
-    bounded = RateLimiter(1, max_keys=10)
-    for i in range(100):
-        bounded.hit(str(i), now=float(i))
-    assert len(bounded._windows) <= 10
