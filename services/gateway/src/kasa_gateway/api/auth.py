@@ -18,7 +18,8 @@ from kasa_gateway.api.deps import (
 from kasa_gateway.app import accounts
 from kasa_gateway.domain.password_policy import MAX_LENGTH, MIN_LENGTH
 from kasa_gateway.tokens.access import IssuedTokens
-from kasa_servicekit.auth import CurrentPrincipal, current_principal
+from kasa_servicekit.auth import MIN_ROLE, ViewerPrincipal, current_principal
+from kasa_servicekit.minimum_roles import PUBLIC
 from kasa_servicekit.service import Events
 
 router = APIRouter(tags=["auth"])
@@ -82,6 +83,7 @@ async def jwks(keys: Keys) -> dict[str, Any]:
     status_code=status.HTTP_201_CREATED,
     response_model=RegisteredOut,
     responses={409: {"description": "The email is taken"}, **LIMITED},
+    openapi_extra={MIN_ROLE: PUBLIC},
 )
 async def register(
     body: RegisterIn, store: Store, events: Events, limiters: LimitersDep, client: ClientDep
@@ -105,7 +107,12 @@ async def register(
     )
 
 
-@router.post("/api/v1/auth/token", response_model=TokenOut, responses={**UNAUTHORIZED, **LIMITED})
+@router.post(
+    "/api/v1/auth/token",
+    response_model=TokenOut,
+    responses={**UNAUTHORIZED, **LIMITED},
+    openapi_extra={MIN_ROLE: PUBLIC},
+)
 async def token(
     body: TokenIn,
     store: Store,
@@ -128,13 +135,18 @@ async def token(
     "/api/v1/auth/refresh",
     response_model=TokenOut,
     responses={401: {"description": "Unknown, expired, revoked or reused refresh token"}},
+    openapi_extra={MIN_ROLE: PUBLIC},
 )
 async def refresh(body: RefreshIn, store: Store, settings: Settings, keys: Keys) -> TokenOut:
     """Trade a refresh token for new tokens; the old refresh token stops working."""
     return TokenOut.of(await accounts.refresh(store, settings, keys, body.refresh_token))
 
 
-@router.post("/api/v1/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/api/v1/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra={MIN_ROLE: PUBLIC},
+)
 async def logout(
     request: Request, store: Store, events: Events, client: ClientDep, body: LogoutIn | None = None
 ) -> Response:
@@ -158,7 +170,7 @@ async def logout(
 )
 async def switch_workspace(
     body: SwitchIn,
-    principal: CurrentPrincipal,
+    principal: ViewerPrincipal,
     store: Store,
     events: Events,
     settings: Settings,
