@@ -16,6 +16,10 @@ from kasa_servicekit.problems import ProblemError
 from kasa_servicekit.revocations import RevocationsUnavailableError, RevokedSessions
 
 ROLES = ("owner", "admin", "member", "viewer")
+ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2, "owner": 3}
+"""Each role can do what every role below it can."""
+MIN_ROLE = "x-kasa-min-role"
+"""The OpenAPI extension naming an operation's minimum role (or ``public``: no token)."""
 
 
 @dataclass(frozen=True)
@@ -171,16 +175,69 @@ async def current_principal(request: Request) -> Principal:
     return await verifier.verify(token.strip())
 
 
-async def writing_principal(
-    principal: Annotated[Principal, Depends(current_principal)],
-) -> Principal:
-    if principal.role == "viewer":
-        raise ProblemError(403, "Forbidden", "viewers cannot change data")
-    return principal
+def outranks(role: str, minimum: str) -> bool:
+    """Whether ``role`` is ``minimum`` or above it (owner > admin > member > viewer)."""
+    return ROLE_RANK.get(role, -1) >= ROLE_RANK[minimum]
+
+
+class RoleDependency:
+    """The dependency of a route that needs at least ``minimum``: refuses a lower role with 403.
+
+    The route's OpenAPI operation carries ``x-kasa-min-role`` from it, and the service checks
+    it before reading the request body (``kasa_servicekit.minimum_roles``), so a refused caller
+    never has a body parsed or validated.
+    """
+
+    def __init__(self, minimum: str) -> None:
+        if minimum not in ROLE_RANK:
+            raise ValueError(f"unknown role {minimum!r}")
+        self.minimum = minimum
+
+    def check(self, principal: Principal) -> Principal:
+        if not outranks(principal.role, self.minimum):
+            raise ProblemError(
+                403,
+                "Forbidden",
+                f"this needs the {self.minimum} role or above; yours is {principal.role}",
+                required_role=self.minimum,
+            )
+        return principal
+
+    async def __call__(
+        self, principal: Annotated[Principal, Depends(current_principal)]
+    ) -> Principal:
+        return self.check(principal)
+
+    def __repr__(self) -> str:
+        return f"role_at_least({self.minimum!r})"
+
+
+_ROLE_DEPENDENCIES = {role: RoleDependency(role) for role in ROLES}
+
+
+def role_at_least(minimum: str) -> RoleDependency:
+    """The one dependency object for ``minimum`` (one per role, so routes share it)."""
+    if minimum not in _ROLE_DEPENDENCIES:
+        raise ValueError(f"unknown role {minimum!r}")
+    return _ROLE_DEPENDENCIES[minimum]
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-"""Any verified member of the workspace."""
+"""Any verified member of the workspace: for reads."""
 
-WritingPrincipal = Annotated[Principal, Depends(writing_principal)]
-"""A verified member allowed to change data (not a viewer)."""
+ViewerPrincipal = Annotated[Principal, Depends(role_at_least("viewer"))]
+"""Any verified member, on a write that only touches the caller's own account (profile,
+password, sessions, joining or creating a workspace)."""
+
+MemberPrincipal = Annotated[Principal, Depends(role_at_least("member"))]
+"""A member or above: the day-to-day work."""
+
+AdminPrincipal = Annotated[Principal, Depends(role_at_least("admin"))]
+"""An admin or owner: where the money goes (payout IBAN, bank credentials), undoing the books
+(cancelling invoices, voiding and correcting transactions, accounts) and managing members."""
+
+OwnerPrincipal = Annotated[Principal, Depends(role_at_least("owner"))]
+"""Only an owner."""
+
+WritingPrincipal = MemberPrincipal
+"""Former name of ``MemberPrincipal`` (a verified member allowed to change data)."""

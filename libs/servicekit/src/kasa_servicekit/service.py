@@ -36,6 +36,7 @@ from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.db import Database
 from kasa_servicekit.events import EventWriter
 from kasa_servicekit.logs import configure_logging
+from kasa_servicekit.minimum_roles import enforce_minimum_roles
 from kasa_servicekit.operations import (
     FailedTokens,
     ListenerGuard,
@@ -217,6 +218,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     app.state.failed_tokens = FailedTokens(settings.ops_failures_per_minute)
     app.include_router(health_router(runtime))
     app.include_router(operations_router(runtime))
+    enforce_minimum_roles(spec.routers)
     for router in spec.routers:
         app.include_router(router)
     if spec.configure_app:

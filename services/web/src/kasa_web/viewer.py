@@ -14,7 +14,7 @@ import jwt
 from fastapi import Depends, Request
 from starlette.responses import Response
 
-from kasa_servicekit.auth import JwksVerifier, Principal
+from kasa_servicekit.auth import JwksVerifier, Principal, outranks
 from kasa_servicekit.problems import ProblemError
 from kasa_web import i18n
 
@@ -105,7 +105,12 @@ class Viewer:
 
     @property
     def can_write(self) -> bool:
-        return self.principal.role != "viewer"
+        return self.at_least("member")
+
+    def at_least(self, role: str) -> bool:
+        """Whether the person's role allows what ``role`` may do (the API's role matrix), so a
+        page offers only the actions the API would accept from them."""
+        return outranks(self.principal.role, role)
 
 
 def bearer(request: Request) -> str | None:

@@ -18,7 +18,8 @@ from kasa_gateway.api.deps import (
 from kasa_gateway.app import accounts, revocations
 from kasa_gateway.domain.password_policy import MAX_LENGTH, MIN_LENGTH
 from kasa_gateway.tokens.access import IssuedTokens
-from kasa_servicekit.auth import CurrentPrincipal, current_principal
+from kasa_servicekit.auth import MIN_ROLE, ViewerPrincipal, current_principal
+from kasa_servicekit.minimum_roles import PUBLIC
 from kasa_servicekit.service import Events
 
 router = APIRouter(tags=["auth"])
@@ -95,6 +96,7 @@ async def revoked_sessions(store: Store, settings: Settings) -> dict[str, Any]:
     status_code=status.HTTP_201_CREATED,
     response_model=RegisteredOut,
     responses={409: {"description": "The email is taken"}, **LIMITED},
+    openapi_extra={MIN_ROLE: PUBLIC},
 )
 async def register(
     body: RegisterIn, store: Store, events: Events, limiters: LimitersDep, client: ClientDep
@@ -118,7 +120,12 @@ async def register(
     )
 
 
-@router.post("/api/v1/auth/token", response_model=TokenOut, responses={**UNAUTHORIZED, **LIMITED})
+@router.post(
+    "/api/v1/auth/token",
+    response_model=TokenOut,
+    responses={**UNAUTHORIZED, **LIMITED},
+    openapi_extra={MIN_ROLE: PUBLIC},
+)
 async def token(
     body: TokenIn,
     store: Store,
@@ -141,6 +148,7 @@ async def token(
     "/api/v1/auth/refresh",
     response_model=TokenOut,
     responses={401: {"description": "Unknown, expired, revoked or reused refresh token"}},
+    openapi_extra={MIN_ROLE: PUBLIC},
 )
 async def refresh(
     body: RefreshIn, store: Store, settings: Settings, keys: Keys, events: Events
@@ -149,7 +157,11 @@ async def refresh(
     return TokenOut.of(await accounts.refresh(store, settings, keys, body.refresh_token, events))
 
 
-@router.post("/api/v1/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/api/v1/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra={MIN_ROLE: PUBLIC},
+)
 async def logout(
     request: Request,
     store: Store,
@@ -179,7 +191,7 @@ async def logout(
 )
 async def switch_workspace(
     body: SwitchIn,
-    principal: CurrentPrincipal,
+    principal: ViewerPrincipal,
     store: Store,
     events: Events,
     settings: Settings,

@@ -11,7 +11,8 @@ from kasa_gateway.api.deps import ClientDep, LimitersDep, Settings, Store, beare
 from kasa_gateway.app import web_sessions
 from kasa_gateway.app.accounts import Credentials
 from kasa_gateway.guards.cookie_sessions import CookieNames
-from kasa_servicekit.auth import CurrentPrincipal
+from kasa_servicekit.auth import MIN_ROLE, ViewerPrincipal
+from kasa_servicekit.minimum_roles import PUBLIC
 from kasa_servicekit.problems import ProblemError
 from kasa_servicekit.service import Events
 
@@ -50,13 +51,14 @@ async def _credentials(request: Request) -> TokenIn:
     "",
     response_model=WebSessionOut,
     openapi_extra={
+        MIN_ROLE: PUBLIC,
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {"schema": TokenIn.model_json_schema()},
                 "application/x-www-form-urlencoded": {"schema": TokenIn.model_json_schema()},
             },
-        }
+        },
     },
     responses={
         401: {"description": "Wrong email or password"},
@@ -103,7 +105,7 @@ async def sign_in(
 async def switch_workspace(
     body: SwitchIn,
     request: Request,
-    principal: CurrentPrincipal,
+    principal: ViewerPrincipal,
     store: Store,
     events: Events,
     client: ClientDep,
@@ -119,7 +121,7 @@ async def switch_workspace(
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
 async def sign_out(
     request: Request,
-    principal: CurrentPrincipal,
+    principal: ViewerPrincipal,
     store: Store,
     events: Events,
     settings: Settings,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kasa_gateway.api.deps import Settings, Store
 from kasa_gateway.app import workspaces
 from kasa_gateway.db.tables import Membership, User
-from kasa_servicekit.auth import CurrentPrincipal
+from kasa_servicekit.auth import MIN_ROLE, AdminPrincipal, CurrentPrincipal, ViewerPrincipal
 from kasa_servicekit.service import Events
 
 router = APIRouter(prefix="/api/v1", tags=["workspaces"])
@@ -63,7 +63,7 @@ async def list_workspaces(principal: CurrentPrincipal, store: Store) -> Workspac
 
 @router.post("/workspaces", status_code=status.HTTP_201_CREATED, response_model=WorkspaceOut)
 async def create_workspace(
-    body: WorkspaceIn, principal: CurrentPrincipal, store: Store, events: Events
+    body: WorkspaceIn, principal: ViewerPrincipal, store: Store, events: Events
 ) -> WorkspaceOut:
     """A new workspace owned by the caller."""
     workspace = await workspaces.create_workspace(store, events, principal, body.name)
@@ -91,7 +91,7 @@ def _member(membership: Membership, user: User) -> MemberOut:
 async def change_role(
     user_id: UUID,
     body: MemberPatch,
-    principal: CurrentPrincipal,
+    principal: AdminPrincipal,
     store: Store,
     events: Events,
     settings: Settings,
@@ -104,7 +104,12 @@ async def change_role(
     return _member(membership, user)
 
 
-@router.delete("/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+# Leaving is open to every role, so the role is checked by the use case, not a dependency.
+@router.delete(
+    "/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra={MIN_ROLE: "admin"},
+)
 async def remove_member(
     user_id: UUID, principal: CurrentPrincipal, store: Store, events: Events, settings: Settings
 ) -> Response:

@@ -8,7 +8,7 @@ from kasa_integrations.api.dependencies import Begin, Plugins, Uploads, plugin_n
 from kasa_integrations.api.sync_models import SyncAccepted
 from kasa_integrations.app import sync_requests
 from kasa_integrations.domain.errors import NotAFileImport
-from kasa_servicekit.auth import WritingPrincipal
+from kasa_servicekit.auth import MemberPrincipal
 from kasa_servicekit.service import Events
 
 router = APIRouter(prefix="/api/v1", tags=["imports"])
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["imports"])
 async def import_file(
     plugin_name: str,
     file: UploadFile,
-    principal: WritingPrincipal,
+    principal: MemberPrincipal,
     begin: Begin,
     events: Events,
     plugins: Plugins,

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kasa_invoicing.app import sharing
 from kasa_invoicing.db.sharing import ShareRows
-from kasa_servicekit.auth import WritingPrincipal
+from kasa_servicekit.auth import MemberPrincipal
 from kasa_servicekit.service import Db, Events
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
@@ -39,7 +39,7 @@ class ShareOut(BaseModel):
 @router.post("/{invoice_id}/share", response_model=ShareOut, status_code=201)
 async def share_invoice(
     invoice_id: UUID,
-    principal: WritingPrincipal,
+    principal: MemberPrincipal,
     db: Db,
     events: Events,
     request: Request,
@@ -63,7 +63,7 @@ async def share_invoice(
 
 @router.delete("/{invoice_id}/share", status_code=204)
 async def revoke_shares(
-    invoice_id: UUID, principal: WritingPrincipal, db: Db, events: Events
+    invoice_id: UUID, principal: MemberPrincipal, db: Db, events: Events
 ) -> Response:
     """Revoke every live portal link of the invoice."""
     async with db.transaction() as session:

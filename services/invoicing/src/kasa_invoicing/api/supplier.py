@@ -13,7 +13,7 @@ from kasa_invoicing.domain.bank import bic_is_valid, iban_is_valid, normalize_ib
 from kasa_invoicing.domain.logo import MAX_LENGTH as LOGO_MAX_LENGTH
 from kasa_invoicing.domain.logo import check_logo_url, is_safe_logo_url
 from kasa_invoicing.domain.numbering import DEFAULT_FORMAT, check_format
-from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.auth import AdminPrincipal, CurrentPrincipal
 from kasa_servicekit.service import Db, Events
 
 router = APIRouter(prefix="/api/v1/supplier", tags=["supplier"])
@@ -92,7 +92,7 @@ async def get_supplier(principal: CurrentPrincipal, db: Db) -> SupplierOut:
 
 @router.put("", response_model=SupplierOut)
 async def put_supplier(
-    body: SupplierIn, principal: WritingPrincipal, db: Db, events: Events
+    body: SupplierIn, principal: AdminPrincipal, db: Db, events: Events
 ) -> SupplierOut:
     async with db.transaction() as session:
         store = SupplierRows(session, principal.workspace_id)

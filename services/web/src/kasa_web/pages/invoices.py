@@ -418,12 +418,12 @@ async def _confirmed(
     try:
         await api.send(*call, viewer.token)
     except ApiProblem as problem:
-        if problem.status != 409:
+        if problem.status not in (403, 409):
             raise
         invoice = await _invoice(api, viewer, invoice_id)
         context = {**detail_context(request, invoice), "what": what}
         context["error"] = problem_text(problem)
-        return render(request, "invoices/confirm.html", context, status_code=409)
+        return render(request, "invoices/confirm.html", context, status_code=problem.status)
     return redirect(request, done)
 
 

@@ -102,16 +102,19 @@ async def save_supplier(request: Request, api: ApiDep, viewer: SignedIn) -> Resp
     form = Form.of(await request.form())
     if not form.text("name"):
         form.error("name", _("Enter the name your invoices are issued under."))
+    status = 422
     if form.valid:
         try:
             await api.json("PUT", "/api/v1/supplier", viewer.token, json=profile_body(form))
         except ApiProblem as problem:
             refused(form, problem)
+            # Refused for the role: the form says so, with the API's status.
+            status = 403 if problem.status == 403 else status
         else:
             return redirect(request, "/supplier?done=1")
     return render(
         request,
         "supplier/edit.html",
         {"section": "invoices", "form": form, "new": False, "currencies": CURRENCIES},
-        status_code=422,
+        status_code=status,
     )
