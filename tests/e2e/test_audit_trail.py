@@ -34,7 +34,11 @@ async def test_a_sync_is_in_the_trail_verifiable_exportable_and_readable_back(sy
 
     registered = await user.all_items("/api/v1/audit-events", event_type="identity.user.registered")
     assert [e["actor"]["type"] for e in registered] == ["user"]
-    assert registered[0]["source"] == {"service": "gateway"}
+    # A sign-in event says where the person was: the gateway, their address and browser.
+    source = registered[0]["source"]
+    assert source["service"] == "gateway" and source.get("plugin") is None
+    assert source["address"] == "127.0.0.1"
+    assert source["user_agent"].startswith("python-httpx/")
 
     verified = (await user.get("/api/v1/audit-events/verify")).json()
     assert verified["ok"] is True and verified["first_broken"] is None

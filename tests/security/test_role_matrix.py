@@ -2,7 +2,7 @@
 
 Any member could change the payout IBAN, replace the bank credentials, cancel invoices and
 void transactions. Now each write operation states its minimum role (``x-kasa-min-role``),
-the table in ``docs/security/roles.md`` is that same matrix, and each service refuses every
+the table in ``docs/security.md`` is that same matrix, and each service refuses every
 role below an operation's minimum with a 403 problem before it reads the body.
 
 The first tests read the merged document as the gateway builds it from the services' own;
@@ -49,9 +49,9 @@ def write_operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str
 
 
 def documented_matrix() -> dict[tuple[str, str], tuple[str, str]]:
-    """``docs/security/roles.md``'s table: (method, path) → (minimum role, why)."""
+    """``docs/security.md``'s table: (method, path) → (minimum role, why)."""
     rows = {}
-    for line in (ROOT / "docs" / "security" / "roles.md").read_text().splitlines():
+    for line in (ROOT / "docs" / "security.md").read_text().splitlines():
         if match := TABLE_ROW.match(line.strip()):
             method, path, role, why = match.groups()
             rows[(method.lower(), path)] = (role, why.strip())
