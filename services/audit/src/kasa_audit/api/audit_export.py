@@ -93,6 +93,21 @@ def _csv_row(entry: AuditEntryOut) -> list[object]:
     return ["" if data[c] is None else neutralized(data[c]) for c in CSV_COLUMNS]
 
 
+async def _first_read(
+    batches: AsyncIterator[list[AuditEntryOut]],
+) -> AsyncIterator[list[AuditEntryOut]]:
+    """``batches`` with the first one read now, before the answer starts: a filter the
+    database refuses is then a problem answer, not a file cut off after its headers."""
+    first = await anext(batches)
+
+    async def replayed() -> AsyncIterator[list[AuditEntryOut]]:
+        yield first
+        async for batch in batches:
+            yield batch
+
+    return replayed()
+
+
 async def _jsonl(batches: AsyncIterator[list[AuditEntryOut]]) -> AsyncIterator[str]:
     async for batch in batches:
         if batch:
@@ -117,7 +132,7 @@ async def export_audit_events(
     filters: Filters,
     format: Literal["jsonl", "csv"] = "jsonl",
 ) -> StreamingResponse:
-    batches = _entries(Entries(db), principal.workspace_id, filters)
+    batches = await _first_read(_entries(Entries(db), principal.workspace_id, filters))
     content = _csv(batches) if format == "csv" else _jsonl(batches)
     return StreamingResponse(
         content,
