@@ -50,11 +50,20 @@ async def fresh_database(real_infra: Infra) -> AsyncIterator[str]:
 
 
 class E2E:
-    def __init__(self, stack: Stack, proxy: TcpProxy, amqp_url: str, database_urls: dict[str, str]):
+    def __init__(
+        self,
+        stack: Stack,
+        proxy: TcpProxy,
+        amqp_url: str,
+        databases: dict[str, infra.ServiceDatabase],
+    ):
         self.stack = stack
         self.proxy = proxy
         self.amqp_url = amqp_url
-        self.database_urls = database_urls
+        self.databases = databases
+        """Each service's database and roles; the services run as ``runtime_url``."""
+        # Tests inspect and rig the databases as their owners (e.g. add a trigger).
+        self.database_urls = {s: db.migration_url for s, db in databases.items()}
 
     @property
     def gateway(self) -> str:
@@ -62,6 +71,24 @@ class E2E:
 
     def url(self, service: str) -> str:
         return self.stack.config.url(service)
+
+    def ops_url(self, service: str) -> str:
+        """The service's internal ops listener: /metrics, /ops/* and /internal/*."""
+        return self.stack.config.ops_url(service)
+
+    @property
+    def ops_token(self) -> str:
+        """The operator token every service's ops listener wants."""
+        assert self.stack.config.ops_token
+        return self.stack.config.ops_token
+
+    def broker_url(self, service: str) -> str:
+        """The AMQP URL of ``service``'s own broker user (``ops``: the replay user's)."""
+        return self.stack.config.broker_url(service)
+
+    def broker_user(self, service: str) -> str | None:
+        """The broker user ``service`` publishes as; set it as a message's ``user_id``."""
+        return urlsplit(self.broker_url(service)).username
 
     async def user(self) -> KasaClient:
         client = KasaClient(self.gateway)
@@ -72,8 +99,10 @@ class E2E:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def system(real_infra) -> AsyncIterator[E2E]:
     names = {name: f"kasa_e2e_{real_infra.run_id}_{name}" for name in SERVICES}
-    await infra.create_databases(real_infra.pg_admin_url, list(names.values()))
-    database_urls = {s: infra.database_url(real_infra.pg_admin_url, db) for s, db in names.items()}
+    # Each service runs as its own role and migrates as its database's owner, as in production.
+    databases = await infra.create_service_databases(
+        real_infra.pg_admin_url, names, role_prefix=f"kasa_e2e_{real_infra.run_id}"
+    )
 
     # Integrations reaches the broker through a proxy the tests can cut.
     broker = urlsplit(real_infra.amqp_url)
@@ -85,9 +114,12 @@ async def system(real_infra) -> AsyncIterator[E2E]:
     data_dir = ROOT / ".data" / f"e2e-{real_infra.run_id}"
     config = StackConfig(
         amqp_url=real_infra.amqp_url,
-        database_urls=database_urls,
+        database_urls={s: db.runtime_url for s, db in databases.items()},
+        migration_database_urls={s: db.migration_url for s, db in databases.items()},
         data_dir=data_dir,
         ports={name: free_port() for name in PROCESSES},
+        # Broker users of this run's own, so parallel runs never change each other's passwords.
+        broker_user_prefix=f"kasa-e2e-{real_infra.run_id}-",
         env="test",
         extra_env={
             "CONSUMER_MAX_ATTEMPTS": "3",
@@ -109,8 +141,11 @@ async def system(real_infra) -> AsyncIterator[E2E]:
     stack = Stack(config, log_dir=data_dir / "logs")
     try:
         await stack.start()
-        yield E2E(stack, proxy, real_infra.amqp_url, database_urls)
+        yield E2E(stack, proxy, real_infra.amqp_url, databases)
     finally:
         stack.stop()
         await proxy.cut()
-        await infra.drop_databases(real_infra.pg_admin_url, list(names.values()))
+        await infra.drop_service_databases(real_infra.pg_admin_url, databases.values())
+        infra.delete_broker_users(
+            urlsplit(url).username or "" for url in config.broker_urls.values()
+        )

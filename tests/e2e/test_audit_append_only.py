@@ -41,6 +41,7 @@ def token(workspace_id: UUID) -> str:
         "wid": str(workspace_id),
         "role": "owner",
         "jti": str(uuid4()),
+        "sid": str(uuid4()),
         "iss": "kasa-gateway",
         "aud": "kasa",
         "exp": int(time.time()) + 600,

@@ -25,7 +25,7 @@ async def ok(response) -> Any:
 
 def invoices_heard_by_ledger(system) -> Any:
     return metric(
-        system.url("ledger"),
+        system.ops_url("ledger"),
         "kasa_events_consumed_total",
         queue="ledger.invoices",
         outcome="handled",

@@ -34,7 +34,11 @@ async def test_a_sync_is_in_the_trail_verifiable_exportable_and_readable_back(sy
 
     registered = await user.all_items("/api/v1/audit-events", event_type="identity.user.registered")
     assert [e["actor"]["type"] for e in registered] == ["user"]
-    assert registered[0]["source"] == {"service": "gateway"}
+    # A sign-in event says where the person was: the gateway, their address and browser.
+    source = registered[0]["source"]
+    assert source["service"] == "gateway" and source.get("plugin") is None
+    assert source["address"] == "127.0.0.1"
+    assert source["user_agent"].startswith("python-httpx/")
 
     verified = (await user.get("/api/v1/audit-events/verify")).json()
     assert verified["ok"] is True and verified["first_broken"] is None
@@ -58,10 +62,14 @@ async def test_a_sync_is_in_the_trail_verifiable_exportable_and_readable_back(sy
     other = await stranger.get("/api/v1/audit-events/export", params={"correlation_id": sync_id})
     assert other.status_code == 200 and other.text == ""
 
-    # The archive is for operators on audit's own address; the gateway does not route it.
+    # The archive is for operators on audit's ops listener; the gateway does not route it.
     assert (await user.get("/internal/archive")).status_code == 404
     workspace_id = user.user["workspace_id"]
-    async with httpx.AsyncClient(base_url=system.url("audit"), timeout=30) as audit:
+    async with httpx.AsyncClient(
+        base_url=system.ops_url("audit"),
+        headers={"Authorization": f"Bearer {system.ops_token}"},
+        timeout=30,
+    ) as audit:
         response = await audit.get(
             "/internal/archive",
             params={

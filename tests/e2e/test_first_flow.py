@@ -81,7 +81,7 @@ async def test_events_delivered_twice_are_applied_once(system):
         what="first audit delivery",
     )
 
-    ledger = system.url("ledger")
+    ledger = system.ops_url("ledger")
     before = await metric(
         ledger, "kasa_events_consumed_total", queue="ledger.transactions", outcome="duplicate"
     )

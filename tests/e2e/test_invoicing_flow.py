@@ -21,8 +21,8 @@ async def call(user, method, path, status=200, **kwargs):
     )
 
 
-async def publish_match(amqp_url: str, workspace_id: str, invoice_id: str, amount: str) -> None:
-    """What the ledger publishes when it matched a bank payment to the invoice."""
+async def publish_match(system, workspace_id: str, invoice_id: str, amount: str) -> None:
+    """What the ledger publishes when it matched a bank payment to the invoice, as the ledger."""
     payload = PaymentMatched(
         match_id=uuid.uuid4(),
         invoice_id=uuid.UUID(invoice_id),
@@ -42,7 +42,7 @@ async def publish_match(amqp_url: str, workspace_id: str, invoice_id: str, amoun
         actor=Actor(type="system", id="ledger"),
         payload=payload,
     )
-    connection = await aio_pika.connect(amqp_url)
+    connection = await aio_pika.connect(system.broker_url("ledger"))
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange("kasa.events")
@@ -50,6 +50,7 @@ async def publish_match(amqp_url: str, workspace_id: str, invoice_id: str, amoun
             aio_pika.Message(
                 envelope.model_dump_json().encode(),
                 message_id=str(envelope.event_id),
+                user_id=system.broker_user("ledger"),
                 type=envelope.routing_key,
                 content_type="application/json",
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
@@ -118,8 +119,8 @@ async def test_from_work_to_a_paid_invoice(system):
     assert qr.status_code == 200 and qr.headers["x-payment-qr"] == "spayd"
 
     # Two payments through RabbitMQ, as the ledger would send them.
-    await publish_match(system.amqp_url, workspace_id, invoice_id, "1000")
-    await publish_match(system.amqp_url, workspace_id, invoice_id, "2000")
+    await publish_match(system, workspace_id, invoice_id, "1000")
+    await publish_match(system, workspace_id, invoice_id, "2000")
 
     async def status():
         return (await call(user, "GET", f"/api/v1/invoices/{invoice_id}"))["status"]

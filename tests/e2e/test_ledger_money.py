@@ -13,8 +13,8 @@ from kasa_localstack.testing import eventually
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
 
-async def issue_invoice(amqp_url: str, workspace_id: str, number: str, vs: str, total: str):
-    """Publish what invoicing publishes when it issues an invoice."""
+async def issue_invoice(system, workspace_id: str, number: str, vs: str, total: str):
+    """Publish what invoicing publishes when it issues an invoice, as invoicing's broker user."""
     payload = InvoiceIssued(
         invoice_id=uuid.uuid4(),
         number=number,
@@ -36,7 +36,7 @@ async def issue_invoice(amqp_url: str, workspace_id: str, number: str, vs: str, 
         actor=Actor(type="user", id=str(uuid.uuid4())),
         payload=payload,
     )
-    connection = await aio_pika.connect(amqp_url)
+    connection = await aio_pika.connect(system.broker_url("invoicing"))
     try:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange("kasa.events", ensure=False)
@@ -44,6 +44,7 @@ async def issue_invoice(amqp_url: str, workspace_id: str, number: str, vs: str, 
             aio_pika.Message(
                 envelope.model_dump_json().encode(),
                 message_id=str(envelope.event_id),
+                user_id=system.broker_user("invoicing"),
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             ),
             routing_key=envelope.routing_key,
@@ -64,7 +65,7 @@ async def by_external_id(user, external_id: str) -> dict:
 async def test_bank_payments_are_matched_to_invoices_before_and_after_they_arrive(system):
     user = await system.user()
     workspace = user.user["workspace_id"]
-    first = await issue_invoice(system.amqp_url, workspace, "2026-0001", "20260001", "12100.00")
+    first = await issue_invoice(system, workspace, "2026-0001", "20260001", "12100.00")
 
     sync_id = await user.start_sync(20)
     await user.wait_sync(sync_id)
@@ -80,7 +81,7 @@ async def test_bank_payments_are_matched_to_invoices_before_and_after_they_arriv
     assert paid["matched_amount"] == "12100.00"
 
     # This payment was booked before the ledger heard of its invoice.
-    second = await issue_invoice(system.amqp_url, workspace, "2026-0002", "20260002", "36300.00")
+    second = await issue_invoice(system, workspace, "2026-0002", "20260002", "36300.00")
     late = await eventually(
         lambda: by_external_id(user, "demo-0000005"),
         lambda t: t["invoice_id"] is not None,

@@ -16,8 +16,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
 
 async def kasa(system, *args: str) -> dict:
-    urls = {f"KASA_{service.upper()}_URL": system.url(service) for service in SERVICES}
-    code, report = await run_kasa({"AMQP_URL": system.amqp_url, **urls}, *args)
+    urls = {f"KASA_{service.upper()}_OPS_URL": system.ops_url(service) for service in SERVICES}
+    env = {"AMQP_URL": system.broker_url("ops"), "OPS_TOKEN": system.ops_token, **urls}
+    code, report = await run_kasa(env, *args)
     assert code == 0, report
     return report
 
@@ -25,7 +26,7 @@ async def kasa(system, *args: str) -> dict:
 async def duplicates(system, service: str, queue: str) -> float:
     # Replayed events were all handled before, so any that reached a queue shows up here.
     return await metric(
-        system.url(service), "kasa_events_consumed_total", queue=queue, outcome="duplicate"
+        system.ops_url(service), "kasa_events_consumed_total", queue=queue, outcome="duplicate"
     )
 
 
@@ -45,7 +46,7 @@ async def test_a_replay_reaches_only_its_target_and_twice_changes_nothing(system
     await asyncio.sleep(1)
     audit_before = await duplicates(system, "audit", "audit.all")
     ledger_duplicates = await metric(
-        system.url("ledger"),
+        system.ops_url("ledger"),
         "kasa_events_consumed_total",
         queue="ledger.transactions",
         outcome="duplicate",
@@ -68,7 +69,7 @@ async def test_a_replay_reaches_only_its_target_and_twice_changes_nothing(system
         assert result["published"] >= 200
         await eventually(
             lambda: metric(
-                system.url("ledger"),
+                system.ops_url("ledger"),
                 "kasa_events_consumed_total",
                 queue="ledger.transactions",
                 outcome="duplicate",
@@ -134,11 +135,15 @@ async def test_a_parked_message_requeued_after_the_fix_is_applied_once(system):
             "currency": "CZK",
         },
     }
-    amqp = await aio_pika.connect(system.amqp_url)
+    amqp = await aio_pika.connect(system.broker_url("integrations"))
     channel = await amqp.channel()
     exchange = await channel.get_exchange("kasa.events")
     await exchange.publish(
-        aio_pika.Message(json.dumps(envelope).encode(), message_id=event_id),
+        aio_pika.Message(
+            json.dumps(envelope).encode(),
+            message_id=event_id,
+            user_id=system.broker_user("integrations"),
+        ),
         routing_key="integrations.transaction.imported.v1",
     )
     await amqp.close()
@@ -179,11 +184,13 @@ async def test_a_parked_message_requeued_after_the_fix_is_applied_once(system):
         what="the requeued message applied",
     )
     # A second delivery of the same event (e.g. a requeue of a copy) changes nothing.
-    amqp = await aio_pika.connect(system.amqp_url)
+    amqp = await aio_pika.connect(system.broker_url("ops"))
     channel = await amqp.channel()
     replay = await channel.get_exchange("kasa.replay")
     await replay.publish(
-        aio_pika.Message(json.dumps(envelope).encode(), message_id=event_id),
+        aio_pika.Message(
+            json.dumps(envelope).encode(), message_id=event_id, user_id=system.broker_user("ops")
+        ),
         routing_key="ledger.transactions",
     )
     await amqp.close()

@@ -17,7 +17,7 @@ async def test_ledger_killed_mid_sync_books_every_transaction_once(system):
     user = await system.user()
     ledger = system.stack.services["ledger"]
     handled_before = await metric(
-        system.url("ledger"),
+        system.ops_url("ledger"),
         "kasa_events_consumed_total",
         queue="ledger.transactions",
         outcome="handled",
@@ -26,7 +26,7 @@ async def test_ledger_killed_mid_sync_books_every_transaction_once(system):
 
     handled = await eventually(
         lambda: metric(
-            system.url("ledger"),
+            system.ops_url("ledger"),
             "kasa_events_consumed_total",
             queue="ledger.transactions",
             outcome="handled",
@@ -119,15 +119,18 @@ async def test_poison_messages_are_parked_and_the_consumer_keeps_going(system):
             "plugin_version": "1.0.0",
             "sync_id": str(uuid.uuid4()),
             "account": {"provider_account_id": "x", "currency": "CZK"},
-            # Valid on the wire, but longer than the ledger stores: the handler fails each time.
-            "external_id": "x" * 300,
+            "external_id": f"poison-{failing_id}",
             "booking_date": "2026-01-31",
             "amount": "10.00",
             "direction": "income",
             "currency": "CZK",
+            # Valid on the wire, but PostgreSQL stores no NUL character in a text column:
+            # the handler fails each time.
+            "counterparty_name": "Nul\u0000Byte",
         },
     }
-    connection = await aio_pika.connect(system.amqp_url)
+    # As the owner of the event type, which is all the ledger accepts it from.
+    connection = await aio_pika.connect(system.broker_url("integrations"))
     try:
         channel = await connection.channel()
         await channel.default_exchange.publish(
@@ -135,7 +138,11 @@ async def test_poison_messages_are_parked_and_the_consumer_keeps_going(system):
             routing_key="ledger.transactions",
         )
         await channel.default_exchange.publish(
-            aio_pika.Message(json.dumps(failing).encode(), message_id=failing_id),
+            aio_pika.Message(
+                json.dumps(failing).encode(),
+                message_id=failing_id,
+                user_id=system.broker_user("integrations"),
+            ),
             routing_key="ledger.transactions",
         )
     finally:

@@ -28,7 +28,7 @@ from kasa_servicekit.consumers import Subscription, handle_event
 from kasa_servicekit.db import Database
 from kasa_servicekit.events import EventWriter
 from kasa_servicekit.migrations import upgrade
-from kasa_servicekit.service import create_app
+from kasa_servicekit.service import create_app, ops_app
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -62,8 +62,12 @@ def plain(url: str) -> str:
     return url.replace("+asyncpg", "")
 
 
+OPS_TOKEN = "operator-token-of-the-anchor-test-0123456789"
+
+
 async def kasa(audit_url: str, amqp_url: str, *args: str) -> tuple[int, dict]:
-    return await run_kasa({"AMQP_URL": amqp_url, "KASA_AUDIT_URL": audit_url}, *args)
+    env = {"AMQP_URL": amqp_url, "KASA_AUDIT_OPS_URL": audit_url, "OPS_TOKEN": OPS_TOKEN}
+    return await run_kasa(env, *args)
 
 
 async def anchored_and_published(connection: asyncpg.Connection, workspace: UUID) -> int:
@@ -129,18 +133,26 @@ async def test_a_consistent_rewrite_passes_the_chain_walk_but_not_the_anchors(
         env.setenv("AMQP_URL", own_vhost)
         env.setenv("AUDIT_ANCHOR_SECONDS", "0.3")
         env.setenv("OUTBOX_POLL_SECONDS", "0.1")
+        env.setenv("OPS_TOKEN", OPS_TOKEN)
+        # One admin user on this vhost, no per-service users: the sender check cannot apply.
+        env.setenv("EVENT_SENDER_CHECK", "false")
         app = create_app(build())
-    port = free_port()
+    port, ops_port = free_port(), free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
-    audit_url = f"http://127.0.0.1:{port}"
+    # kasa talks to the ops listener; the public server above runs the app's lifespan.
+    ops = uvicorn.Server(
+        uvicorn.Config(ops_app(app), port=ops_port, lifespan="off", log_level="warning")
+    )
+    ops_serving = asyncio.create_task(ops.serve())
+    audit_url = f"http://127.0.0.1:{ops_port}"
     db = Database(fresh_database)
     watcher = await asyncpg.connect(plain(fresh_database))
     workspace, bystander = uuid4(), uuid4()
     try:
 
         async def serving_yet() -> bool:
-            return server.started
+            return server.started and ops.started
 
         await eventually(serving_yet, bool, what="audit serving")
         await deliver(db, workspace, "a", "b", "c")
@@ -174,7 +186,8 @@ async def test_a_consistent_rewrite_passes_the_chain_walk_but_not_the_anchors(
         assert (first["seq"], first["entry_id"]) == (3, str(rewritten))
         assert [f["seq"] for f in failed][-1] == 5, "every later anchor differs as well"
     finally:
-        server.should_exit = True
+        server.should_exit = ops.should_exit = True
         await asyncio.wait_for(serving, timeout=30)
+        await asyncio.wait_for(ops_serving, timeout=30)
         await watcher.close()
         await db.dispose()

@@ -90,10 +90,11 @@ async def drive(port: int, token: str, connections: int, seconds: float) -> dict
     }
 
 
-async def server_seconds(port: int, route: str) -> tuple[float, float]:
-    """Total time and count of the service's own ``route`` requests, from its /metrics."""
+async def server_seconds(ops_url: str, route: str) -> tuple[float, float]:
+    """Total time and count of the service's own ``route`` requests, from the /metrics of its
+    ops listener."""
     async with httpx.AsyncClient(timeout=10) as client:
-        text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+        text = (await client.get(f"{ops_url}/metrics")).text
     labels = f'method="GET",route="{route}",status="200"'
     total = count = 0.0
     for line in text.splitlines():
@@ -106,14 +107,16 @@ async def server_seconds(port: int, route: str) -> tuple[float, float]:
 
 
 async def timed_drive(
-    ports: dict[str, int], target: str, token: str, connections: int, seconds: float
+    config: StackConfig, target: str, token: str, connections: int, seconds: float
 ) -> dict[str, float]:
     """Drive ``target`` and add the mean time the ledger (and gateway) spent per request."""
     watched = {"ledger": LEDGER_ROUTE} | ({"gateway": PROXY_ROUTE} if target == "gateway" else {})
-    before = {name: await server_seconds(ports[name], route) for name, route in watched.items()}
-    result = await drive(ports[target], token, connections, seconds)
+    before = {
+        name: await server_seconds(config.ops_url(name), route) for name, route in watched.items()
+    }
+    result = await drive(config.ports[target], token, connections, seconds)
     for name, route in watched.items():
-        total, count = await server_seconds(ports[name], route)
+        total, count = await server_seconds(config.ops_url(name), route)
         spent, handled = total - before[name][0], count - before[name][1]
         result[f"{name}_ms"] = spent / handled * 1000 if handled else float("nan")
     return result
@@ -199,8 +202,8 @@ async def main() -> None:
             name = f"gateway ({client})"
             for _ in range(args.rounds):
                 for connections in args.connections:
-                    direct = await timed_drive(ports, "ledger", token, connections, args.seconds)
-                    proxied = await timed_drive(ports, "gateway", token, connections, args.seconds)
+                    direct = await timed_drive(config, "ledger", token, connections, args.seconds)
+                    proxied = await timed_drive(config, "gateway", token, connections, args.seconds)
                     runs.setdefault(("direct", connections), []).append(direct)
                     runs.setdefault((name, connections), []).append(proxied)
                     added.setdefault((name, connections), []).append(

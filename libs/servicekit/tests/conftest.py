@@ -38,6 +38,9 @@ class FakeMessage:
     correlation_id: str | None = None
     timestamp: Any = None
     content_type: str | None = "application/json"
+    user_id: str | None = None
+    """The publisher's broker user, as the broker validated it."""
+    exchange: str | None = "kasa.events"
     acks: int = 0
 
     async def ack(self) -> None:
@@ -70,6 +73,8 @@ class FakeExchange:
             routing_key=target,
             type=message.type,
             correlation_id=message.correlation_id,
+            user_id=message.user_id,
+            exchange="",  # dead-lettered from the retry queue through the default exchange
         )
 
 
@@ -103,15 +108,23 @@ def published() -> Callable[..., tuple[Envelope[Any], FakeMessage]]:
     writer = EventWriter("integrations")
 
     def make(
-        payload: EventPayload | None = None, headers: dict[str, Any] | None = None
+        payload: EventPayload | None = None,
+        headers: dict[str, Any] | None = None,
+        *,
+        user_id: str | None = "kasa-integrations",
+        producer: str | None = None,
+        exchange: str = "kasa.events",
     ) -> tuple[Envelope[Any], FakeMessage]:
-        envelope = writer.envelope(payload or transaction(), At(WORKSPACE, PLUGIN))
+        author = EventWriter(producer) if producer else writer
+        envelope = author.envelope(payload or transaction(), At(WORKSPACE, PLUGIN))
         message = FakeMessage(
             body=envelope.model_dump_json().encode(),
             headers=dict(headers or {}),
             message_id=str(envelope.event_id),
             routing_key=envelope.routing_key,
             type=envelope.routing_key,
+            user_id=user_id,
+            exchange=exchange,
         )
         return envelope, message
 

@@ -13,6 +13,7 @@ def test_missing_database_url_fails_fast(monkeypatch):
 def test_production_refuses_the_default_broker_account(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://kasa:s3cret@db/kasa")
     monkeypatch.setenv("KASA_ENV", "production")
+    monkeypatch.setenv("OPS_TOKEN", "o" * 32)
     monkeypatch.setenv("AMQP_URL", "amqp://guest:other@broker:5672/")
     with pytest.raises(ValidationError, match="guest"):
         ServiceSettings()

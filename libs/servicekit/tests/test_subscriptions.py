@@ -127,4 +127,6 @@ async def test_a_subscription_to_every_event_hands_it_over_as_published(db, exch
         "user_id": str(envelope.payload.user_id),
         "name": "Eva",
         "workspace_name": "E",
+        "address": None,
+        "user_agent": None,
     }

@@ -33,6 +33,7 @@ def signed(issuer: TokenIssuer, **claims) -> str:
         "wid": str(uuid.uuid4()),
         "role": "member",
         "jti": uuid.uuid4().hex,
+        "sid": str(uuid.uuid4()),
         "iat": now,
         "exp": now + 900,
     }

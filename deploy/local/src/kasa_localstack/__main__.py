@@ -10,8 +10,7 @@ from pathlib import Path
 from kasa_localstack.infra import (
     DEFAULT_AMQP_URL,
     DEFAULT_PG_ADMIN_URL,
-    create_databases,
-    database_url,
+    create_service_databases,
     ensure_postgres,
     ensure_rabbitmq,
 )
@@ -22,11 +21,17 @@ from kasa_localstack.stack import DEFAULT_PORTS, SERVICES, Stack, StackConfig, s
 def _config(args: argparse.Namespace) -> StackConfig:
     data_dir = Path(args.data_dir).resolve()
     amqp_url = ensure_rabbitmq(os.environ.get("AMQP_URL", DEFAULT_AMQP_URL))
+    migration_urls: dict[str, str] = {}
     if args.postgres:
         admin = ensure_postgres(os.environ.get("PG_ADMIN_URL", DEFAULT_PG_ADMIN_URL))
-        names = {name: f"kasa_{name}" for name in SERVICES}
-        asyncio.run(create_databases(admin, list(names.values()), drop_first=False))
-        urls = {name: database_url(admin, db) for name, db in names.items()}
+        # Each service runs as its own role and migrates as its database's owner.
+        databases = asyncio.run(
+            create_service_databases(
+                admin, {name: f"kasa_{name}" for name in SERVICES}, drop_first=False
+            )
+        )
+        urls = {name: db.runtime_url for name, db in databases.items()}
+        migration_urls = {name: db.migration_url for name, db in databases.items()}
     else:
         urls = sqlite_urls(data_dir)
     ports = dict(DEFAULT_PORTS)
@@ -34,6 +39,7 @@ def _config(args: argparse.Namespace) -> StackConfig:
     return StackConfig(
         amqp_url=amqp_url,
         database_urls=urls,
+        migration_database_urls=migration_urls,
         data_dir=data_dir,
         ports=ports,
         extra_env={"LOG_FORMAT": os.environ.get("LOG_FORMAT", "text")},

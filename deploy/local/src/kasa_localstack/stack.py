@@ -2,14 +2,18 @@
 
 import asyncio
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -26,6 +30,27 @@ DEFAULT_PORTS = {
     "web": 8105,
 }
 COLORS = {"gateway": 36, "integrations": 35, "ledger": 32, "invoicing": 33, "audit": 34, "web": 31}
+OPS_PORT_OFFSET = 1000
+"""A service's ops listener is on its port + 1000 (gateway 9000, integrations 9101, …)."""
+OPS_TOKEN_FILE = "ops-token"  # noqa: S105 - a file name
+"""In the data directory: the operator token the stack generates and ``kasa`` reads."""
+BROKER_USERS_FILE = "broker-users.json"
+"""In the data directory: the passwords of the services' own broker users."""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _with_credentials(url: str, credentials_from: str) -> str:
+    """``url`` with the user and password of ``credentials_from``: where, but as whom."""
+    parts, source = urlsplit(url), urlsplit(credentials_from)
+    address = parts.netloc.rsplit("@", 1)[-1]
+    userinfo = source.netloc.rsplit("@", 1)[0] if "@" in source.netloc else ""
+    netloc = f"{userinfo}@{address}" if userinfo else address
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 @dataclass
@@ -37,9 +62,61 @@ class StackConfig:
     env: str = "development"
     extra_env: dict[str, str] = field(default_factory=dict)
     service_env_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    migration_database_urls: dict[str, str] = field(default_factory=dict)
+    """The schema owners' URLs, when a service migrates as another role than it runs as."""
+    broker_urls: dict[str, str] = field(default_factory=dict)
+    """Each service's AMQP URL as its own broker user (and ``ops``: the replay user's).
+    Empty: the services share ``amqp_url`` and their sender check is off."""
+    broker_user_prefix: str = "kasa-"
+    """A service's broker user is this prefix and its name; tests use one of their own."""
+    ops_token: str | None = None
+    """The operator token of every service's ops listener; generated when None."""
+    ops_ports: dict[str, int] = field(default_factory=dict)
+    """Each service's ops listener port; port + 1000, or a free one, when missing."""
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
+
+    def ops_url(self, service: str) -> str:
+        """Where ``kasa`` reaches the service's /ops API and /metrics."""
+        return f"http://127.0.0.1:{self.ops_port(service)}"
+
+    def ops_port(self, service: str) -> int:
+        if service not in self.ops_ports:
+            port = self.ports[service]
+            default = DEFAULT_PORTS.get(service) == port
+            self.ops_ports[service] = port + OPS_PORT_OFFSET if default else _free_port()
+        return self.ops_ports[service]
+
+    def secure(self) -> None:
+        """Give the stack its operator token and, on a local broker, one broker user per
+        service (see ``infra.provision_broker_users``). Idempotent."""
+        from kasa_localstack import infra
+
+        if self.ops_token is None:
+            self.ops_token = load_ops_token(self.data_dir)
+        for service in SERVICES:
+            self.ops_port(service)
+        if self.broker_urls:
+            return
+        urls = infra.provision_broker_users(
+            self.amqp_url,
+            user_prefix=self.broker_user_prefix,
+            passwords_file=self.data_dir / BROKER_USERS_FILE,
+        )
+        if urls is None:
+            warnings.warn(
+                f"the broker at {urlsplit(self.amqp_url).hostname} is not local: every service "
+                "shares AMQP_URL and the EVENT SENDER CHECK IS OFF, so any of them can forge "
+                "another's events; production refuses this",
+                stacklevel=2,
+            )
+            return
+        self.broker_urls = urls
+
+    def broker_url(self, service: str) -> str:
+        """The AMQP URL ``service`` (or ``ops``) connects with."""
+        return self.broker_urls.get(service, self.amqp_url)
 
     def service_env(self, service: str) -> dict[str, str]:
         env = {
@@ -54,6 +131,10 @@ class StackConfig:
         }
         if service in self.database_urls:
             env["DATABASE_URL"] = self.database_urls[service]
+        # Never one inherited from the shell: it would migrate someone else's database.
+        env.pop("MIGRATION_DATABASE_URL", None)
+        if service in self.migration_database_urls:
+            env["MIGRATION_DATABASE_URL"] = self.migration_database_urls[service]
         if service == "gateway":
             env |= {
                 "JWT_SIGNING_KEY_FILE": str(self.data_dir / "gateway" / "signing-key.pem"),
@@ -61,12 +142,81 @@ class StackConfig:
             }
         if service == "web":
             env["GATEWAY_URL"] = self.url("gateway")
+        if service in SERVICES:
+            env |= self._bus_and_ops_env(service)
+        else:
+            env.pop("AMQP_URL", None)  # the web uses no broker: it gets no credentials for one
         env |= self.service_env_overrides.get(service, {})
+        return self.as_own_broker_user(service, env)
+
+    def _bus_and_ops_env(self, service: str) -> dict[str, str]:
+        env = {
+            "AMQP_URL": self.broker_url(service),
+            "EVENT_SENDER_CHECK": "true" if self.broker_urls else "false",
+            "EVENT_BROKER_USER_PREFIX": self.broker_user_prefix,
+            "EVENT_REPLAY_USER": f"{self.broker_user_prefix}ops",
+            "OPS_HOST": "127.0.0.1",
+            "OPS_PORT": str(self.ops_port(service)),
+        }
+        if self.ops_token:
+            env["OPS_TOKEN"] = self.ops_token
+        return env
+
+    def as_own_broker_user(self, service: str, env: dict[str, str]) -> dict[str, str]:
+        """An override (a proxy, a replica's URL) may change where a service reaches the
+        broker, never as whom: with per-service users it always connects as its own."""
+        if service in self.broker_urls and "AMQP_URL" in env:
+            env["AMQP_URL"] = _with_credentials(env["AMQP_URL"], self.broker_urls[service])
         return env
 
 
+def load_ops_token(data_dir: Path) -> str:
+    """The stack's operator token from ``data_dir/ops-token``, made (0600) on first use."""
+    path = data_dir / OPS_TOKEN_FILE
+    if path.exists():
+        token = path.read_text().strip()
+        if len(token) >= 32:
+            return token
+    data_dir.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+    path.write_text(token + "\n")
+    return token
+
+
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+
+
+def private_data_dir(data_dir: Path) -> Path:
+    """``data_dir`` and the services' key directories, readable by this user only.
+
+    They hold the databases, the token signing key, the credentials keys and the logs. An
+    existing directory is tightened too: earlier versions made it world-readable.
+    """
+    for directory in (data_dir, data_dir / "gateway", data_dir / "integrations"):
+        directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        directory.chmod(PRIVATE_DIR)
+    return data_dir
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` (or tighten it) so that only this user may read or write it."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+    path.chmod(PRIVATE_FILE)
+    return path
+
+
 def sqlite_urls(data_dir: Path) -> dict[str, str]:
-    return {name: f"sqlite+aiosqlite:///{data_dir / name}.db" for name in SERVICES}
+    """Each service's SQLite file in ``data_dir``, created readable by this user only.
+
+    SQLite gives its ``-wal`` and ``-shm`` files the mode of the database file.
+    """
+    private_data_dir(data_dir)
+    return {
+        name: f"sqlite+aiosqlite:///{private_file(data_dir / f'{name}.db')}" for name in SERVICES
+    }
 
 
 class ServiceProcess:
@@ -91,6 +241,8 @@ class ServiceProcess:
         self.log_dir = log_dir
         self.label = f"{name}-{replica}" if replica else name
         self.port = port or config.ports[name]
+        # A replica needs an ops listener of its own, next to the first process's.
+        self.ops_port = _free_port() if replica else None
         self.extra_env = dict(env or {})
         self.process: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
@@ -99,14 +251,21 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def ops_url(self) -> str:
+        return f"http://127.0.0.1:{self.ops_port or self.config.ops_port(self.name)}"
+
     def environment(self) -> dict[str, str]:
-        return {**self.config.service_env(self.name), "PORT": str(self.port), **self.extra_env}
+        env = {**self.config.service_env(self.name), "PORT": str(self.port), **self.extra_env}
+        if self.ops_port and self.name in SERVICES:
+            env["OPS_PORT"] = str(self.ops_port)
+        return self.config.as_own_broker_user(self.name, env)
 
     def start(self) -> None:
         command = [sys.executable, "-m", f"kasa_{self.name}", "serve"]
         if self.log_dir:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            self._log_file = open(self.log_dir / f"{self.label}.log", "ab")
+            self.log_dir.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+            self._log_file = open(private_file(self.log_dir / f"{self.label}.log"), "ab")
             self.process = subprocess.Popen(
                 command,
                 env=self.environment(),
@@ -187,6 +346,8 @@ class Stack:
         return ServiceProcess(name, self.config, self.log_dir, replica=replica, port=port, env=env)
 
     async def start(self, timeout: float = 90) -> None:
+        private_data_dir(self.config.data_dir)
+        await asyncio.to_thread(self.config.secure)
         for service in self.services.values():
             service.start()
         await asyncio.gather(*(s.wait_ready(timeout) for s in self.services.values()))

@@ -13,8 +13,13 @@ from fastapi import Depends, Request
 
 from kasa_contracts import Actor
 from kasa_servicekit.problems import ProblemError
+from kasa_servicekit.revocations import RevocationsUnavailableError, RevokedSessions
 
 ROLES = ("owner", "admin", "member", "viewer")
+ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2, "owner": 3}
+"""Each role can do what every role below it can."""
+MIN_ROLE = "x-kasa-min-role"
+"""The OpenAPI extension naming an operation's minimum role (or ``public``: no token)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,9 @@ class JwksVerifier:
     rotated key is picked up without letting forged tokens hammer the gateway. Verified tokens
     are remembered until they expire (a signature check costs more than the rest of a small
     request); a changed key set forgets them all.
+
+    Every token names its session (``sid``); with a ``revoked`` deny set, a token of a revoked
+    session is refused on every call, remembered or not.
     """
 
     remembered = 10_000
@@ -52,6 +60,7 @@ class JwksVerifier:
         issuer: str,
         audience: str,
         keys: list[dict[str, Any]] | None = None,
+        revoked: RevokedSessions | None = None,
     ) -> None:
         self.jwks_url = jwks_url
         self.issuer = issuer
@@ -59,12 +68,19 @@ class JwksVerifier:
         self._keys: dict[str, jwt.PyJWK] = {k["kid"]: jwt.PyJWK(k) for k in keys or []}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
-        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self.revoked = revoked
+        self._verified: OrderedDict[str, tuple[Principal, float, str]] = OrderedDict()
 
     @classmethod
-    def with_keys(cls, keys: list[dict[str, Any]], issuer: str, audience: str) -> "JwksVerifier":
+    def with_keys(
+        cls,
+        keys: list[dict[str, Any]],
+        issuer: str,
+        audience: str,
+        revoked: RevokedSessions | None = None,
+    ) -> "JwksVerifier":
         """A verifier over a fixed key set (the gateway verifying its own tokens)."""
-        return cls(None, issuer, audience, keys)
+        return cls(None, issuer, audience, keys, revoked)
 
     async def _refresh(self) -> None:
         async with self._lock:
@@ -94,19 +110,31 @@ class JwksVerifier:
 
     async def verify(self, token: str) -> Principal:
         known = self._verified.get(token)
-        if known is not None:
-            principal, expires = known
-            if time.time() < expires:
-                self._verified.move_to_end(token)
-                return principal
+        if known is not None and time.time() >= known[1]:
             del self._verified[token]
-        principal, expires = await self._verify(token)
-        self._verified[token] = (principal, expires)
-        if len(self._verified) > self.remembered:
-            self._verified.popitem(last=False)
+            known = None
+        if known is not None:
+            self._verified.move_to_end(token)
+        else:
+            known = await self._verify(token)
+            self._verified[token] = known
+            if len(self._verified) > self.remembered:
+                self._verified.popitem(last=False)
+        principal, _, session_id = known
+        await self._refuse_revoked(session_id)
         return principal
 
-    async def _verify(self, token: str) -> tuple[Principal, float]:
+    async def _refuse_revoked(self, session_id: str) -> None:
+        if self.revoked is None:
+            return
+        try:
+            await self.revoked.ensure_loaded()
+        except RevocationsUnavailableError as exc:
+            raise ProblemError(503, "Service Unavailable", "cannot load revoked sessions") from exc
+        if self.revoked.is_revoked(session_id):
+            raise _unauthorized("the session of this token has ended")
+
+    async def _verify(self, token: str) -> tuple[Principal, float, str]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -121,8 +149,10 @@ class JwksVerifier:
                 algorithms=["EdDSA"],
                 audience=self.audience,
                 issuer=self.issuer,
-                options={"require": ["exp", "sub", "wid", "role", "jti"]},
+                # Without ``sid`` a token could not be revoked.
+                options={"require": ["exp", "sub", "wid", "role", "jti", "sid"]},
             )
+            session_id = str(UUID(str(claims["sid"])))
             principal = Principal(
                 user_id=UUID(claims["sub"]),
                 workspace_id=UUID(claims["wid"]),
@@ -133,7 +163,7 @@ class JwksVerifier:
             raise _unauthorized("invalid token") from exc
         if principal.role not in ROLES:
             raise _unauthorized("invalid role")
-        return principal, float(claims["exp"])
+        return principal, float(claims["exp"]), session_id
 
 
 async def current_principal(request: Request) -> Principal:
@@ -145,16 +175,69 @@ async def current_principal(request: Request) -> Principal:
     return await verifier.verify(token.strip())
 
 
-async def writing_principal(
-    principal: Annotated[Principal, Depends(current_principal)],
-) -> Principal:
-    if principal.role == "viewer":
-        raise ProblemError(403, "Forbidden", "viewers cannot change data")
-    return principal
+def outranks(role: str, minimum: str) -> bool:
+    """Whether ``role`` is ``minimum`` or above it (owner > admin > member > viewer)."""
+    return ROLE_RANK.get(role, -1) >= ROLE_RANK[minimum]
+
+
+class RoleDependency:
+    """The dependency of a route that needs at least ``minimum``: refuses a lower role with 403.
+
+    The route's OpenAPI operation carries ``x-kasa-min-role`` from it, and the service checks
+    it before reading the request body (``kasa_servicekit.minimum_roles``), so a refused caller
+    never has a body parsed or validated.
+    """
+
+    def __init__(self, minimum: str) -> None:
+        if minimum not in ROLE_RANK:
+            raise ValueError(f"unknown role {minimum!r}")
+        self.minimum = minimum
+
+    def check(self, principal: Principal) -> Principal:
+        if not outranks(principal.role, self.minimum):
+            raise ProblemError(
+                403,
+                "Forbidden",
+                f"this needs the {self.minimum} role or above; yours is {principal.role}",
+                required_role=self.minimum,
+            )
+        return principal
+
+    async def __call__(
+        self, principal: Annotated[Principal, Depends(current_principal)]
+    ) -> Principal:
+        return self.check(principal)
+
+    def __repr__(self) -> str:
+        return f"role_at_least({self.minimum!r})"
+
+
+_ROLE_DEPENDENCIES = {role: RoleDependency(role) for role in ROLES}
+
+
+def role_at_least(minimum: str) -> RoleDependency:
+    """The one dependency object for ``minimum`` (one per role, so routes share it)."""
+    if minimum not in _ROLE_DEPENDENCIES:
+        raise ValueError(f"unknown role {minimum!r}")
+    return _ROLE_DEPENDENCIES[minimum]
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-"""Any verified member of the workspace."""
+"""Any verified member of the workspace: for reads."""
 
-WritingPrincipal = Annotated[Principal, Depends(writing_principal)]
-"""A verified member allowed to change data (not a viewer)."""
+ViewerPrincipal = Annotated[Principal, Depends(role_at_least("viewer"))]
+"""Any verified member, on a write that only touches the caller's own account (profile,
+password, sessions, joining or creating a workspace)."""
+
+MemberPrincipal = Annotated[Principal, Depends(role_at_least("member"))]
+"""A member or above: the day-to-day work."""
+
+AdminPrincipal = Annotated[Principal, Depends(role_at_least("admin"))]
+"""An admin or owner: where the money goes (payout IBAN, bank credentials), undoing the books
+(cancelling invoices, voiding and correcting transactions, accounts) and managing members."""
+
+OwnerPrincipal = Annotated[Principal, Depends(role_at_least("owner"))]
+"""Only an owner."""
+
+WritingPrincipal = MemberPrincipal
+"""Former name of ``MemberPrincipal`` (a verified member allowed to change data)."""

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
 import aio_pika
@@ -34,10 +35,16 @@ class OutgoingMessage:
     correlation_id: str | None = None
     timestamp: datetime | None = None
 
-    def to_amqp(self) -> aio_pika.Message:
+    def to_amqp(self, user_id: str | None = None) -> aio_pika.Message:
+        """The AMQP message; ``user_id`` is the publishing connection's broker user.
+
+        The broker refuses a ``user_id`` that is not the connection's own user, so consumers
+        can trust it to name the service that published the message.
+        """
         return aio_pika.Message(
             self.body,
             message_id=str(self.message_id),
+            user_id=user_id,
             type=self.routing_key,
             correlation_id=self.correlation_id,
             timestamp=self.timestamp,
@@ -45,6 +52,12 @@ class OutgoingMessage:
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             headers=self.headers,
         )
+
+
+def broker_user(url: str) -> str | None:
+    """The broker user an AMQP URL connects as (None when the URL names none)."""
+    username = urlsplit(url).username
+    return unquote(username) if username else None
 
 
 class ConsumerProtocol(Protocol):
@@ -66,6 +79,7 @@ class Bus:
         publish_timeout: float = 30.0,
     ) -> None:
         self.url = url
+        self.user = broker_user(url)
         self.policy = policy
         self.consumers = list(consumers)
         self.publish_timeout = publish_timeout
@@ -140,7 +154,9 @@ class Bus:
         await asyncio.wait_for(
             asyncio.gather(
                 *(
-                    exchange.publish(m.to_amqp(), routing_key=m.routing_key, mandatory=True)
+                    exchange.publish(
+                        m.to_amqp(self.user), routing_key=m.routing_key, mandatory=True
+                    )
                     for m in messages
                 )
             ),

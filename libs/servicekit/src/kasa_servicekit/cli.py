@@ -1,15 +1,19 @@
 """The command every service ships: ``kasa-<service> serve`` and ``kasa-<service> migrate``."""
 
 import argparse
+import asyncio
+import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import uvicorn
+from fastapi import FastAPI
 from pydantic import ValidationError
 
 from kasa_servicekit.migrations import upgrade
-from kasa_servicekit.service import ServiceSpec, create_app
+from kasa_servicekit.service import ServiceSpec, create_app, ops_app
+from kasa_servicekit.settings import ServiceSettings
 
 
 @dataclass(frozen=True)
@@ -44,16 +48,64 @@ def service_main(build_spec: Callable[[], ServiceSpec], commands: Sequence[Comma
     if args.command in extra:
         sys.exit(extra[args.command].run(spec, args))
     if args.command == "migrate" or not args.no_migrate:
-        upgrade(spec.migrations, spec.settings.database_url)
+        # As the schema owner (MIGRATION_DATABASE_URL), granting the runtime role its rows.
+        upgrade(
+            spec.migrations, spec.settings.migration_url, runtime_url=spec.settings.database_url
+        )
     if args.command == "serve":
-        uvicorn.run(
-            create_app(spec),
-            host=spec.settings.host,
-            port=spec.settings.port,
+        asyncio.run(run_listeners(create_app(spec), spec.settings))
+
+
+class _OpsServer(uvicorn.Server):
+    """The ops listener: it stops with the public server, so it leaves the signals to it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def run_listeners(app: FastAPI, settings: ServiceSettings) -> None:
+    """Serve the public app on ``HOST``:``PORT`` and its ops app on ``OPS_HOST``:``OPS_PORT``.
+
+    The ops listener is up before the public one, so a service that answers its readiness
+    probe also answers ``kasa``; a port that cannot be bound stops the process.
+    """
+    ops = _OpsServer(
+        uvicorn.Config(
+            ops_app(app),
+            host=settings.ops_host,
+            port=settings.ops_listener_port,
+            lifespan="off",  # the public app runs the service's lifespan
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=5,
+            proxy_headers=False,  # the client address is never taken from a request header
+        )
+    )
+    public = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=5,
             # Longer than the gateway keeps idle upstream connections, so a reused
             # connection is never one the service has just closed.
             timeout_keep_alive=75,
+            # The client address is never taken from a request header here; the gateway
+            # reads it from trusted proxies only (TRUSTED_PROXIES).
+            proxy_headers=False,
         )
+    )
+    listening = asyncio.create_task(ops.serve())
+    while not ops.started:
+        if listening.done():
+            await listening
+            raise RuntimeError("the ops listener stopped before it started")
+        await asyncio.sleep(0.05)
+    try:
+        await public.serve()
+    finally:
+        ops.should_exit = True
+        await listening

@@ -4,6 +4,10 @@ A handler is a plain async function ``handler(session, envelope, events)``. The 
 transaction, claims the event in the inbox, runs the handler, commits, and only then acks.
 A failure is retried after a delay; after ``max_attempts`` the message is parked with its
 error. Nothing is acked before it is either handled or safely parked.
+
+Before any of that, a ``SenderPolicy`` checks who published the event: the broker validates
+the AMQP ``user_id`` against the publishing connection, and the event's type names its
+owner in the contracts catalog. An event its owner did not publish is parked at once.
 """
 
 import asyncio
@@ -14,7 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import aio_pika
@@ -25,12 +29,19 @@ from opentelemetry.context import Context
 from prometheus_client import Counter, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasa_contracts import Envelope, EventPayload, parse_envelope
+from kasa_contracts import CATALOG, Envelope, EventPayload, parse_envelope
+from kasa_contracts.catalog import UnknownEventError
+from kasa_contracts.catalog import spec_for as catalog_spec
 from kasa_servicekit import inbox
 from kasa_servicekit.context import causation_id_var, correlation_id_var
 from kasa_servicekit.db import Database, utcnow
 from kasa_servicekit.events import EventWriter
-from kasa_servicekit.topology import declare_instance_queue, parking_queue, retry_queue
+from kasa_servicekit.topology import (
+    REPLAY_EXCHANGE,
+    declare_instance_queue,
+    parking_queue,
+    retry_queue,
+)
 from kasa_servicekit.tracing import extract_context, tracer
 
 log = logging.getLogger("kasa.consumer")
@@ -48,10 +59,74 @@ ids it applied. ``apply_each`` applies the part of a batch it does not handle se
 
 FAILURE_HEADERS = ("x-attempt", "x-error", "x-failed-at", "x-original-queue")
 """Headers a retried or parked message carries about its last failure."""
+SENDER_HEADER = "x-sender"
+"""The owner's broker user a consumer accepted an event as coming from, on its own retry and
+parking copies (which it publishes as itself: the broker allows no other ``user_id``)."""
 
 
 class NoHandlerError(LookupError):
     """The queue is bound to an event it has no handler for: a wiring mistake, never retried."""
+
+
+class UntrustedSenderError(PermissionError):
+    """The event was not published by its owner's broker user: parked at once, never retried."""
+
+
+_OWNER_BY_PREFIX = {key.split(".", 1)[0]: spec.producer for key, spec in CATALOG.items()}
+
+
+def owner_of(routing_key: str) -> str | None:
+    """The service that owns an event type: its producer in the catalog.
+
+    A type the catalog does not know yet (audit archives those) belongs to the producer of
+    its routing-key prefix, which is also what the broker's topic permissions allow.
+    """
+    try:
+        return catalog_spec(routing_key).producer
+    except UnknownEventError:
+        return _OWNER_BY_PREFIX.get(routing_key.split(".", 1)[0])
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str | None:
+    value = headers.get(name)
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class SenderPolicy:
+    """Who may have published an event a consumer receives.
+
+    Accepted are: the broker user of the event type's owner (``broker_user(owner)``); the
+    consumer's own user on the retry and parking copies it made after accepting the event
+    (they carry ``x-sender``); and the replay user, only on messages that came through
+    ``kasa.replay`` (``kasa replay``, ``kasa dlq requeue``). Every message must also name the
+    owner as its envelope's ``producer``.
+    """
+
+    own_user: str
+    broker_user: Callable[[str], str]
+    replay_user: str | None = None
+
+    def check(self, message: AbstractIncomingMessage, envelope: Envelope[Any]) -> str:
+        """The owner's broker user the event is accepted from; ``UntrustedSenderError`` if not."""
+        key = envelope.routing_key
+        owner = owner_of(key)
+        if owner is None:
+            raise UntrustedSenderError(f"{key} has no owner in the event catalog")
+        expected = self.broker_user(owner)
+        if envelope.producer != owner:
+            raise UntrustedSenderError(f"{key} names producer {envelope.producer!r}, not {owner}")
+        user = message.user_id
+        if user == expected:
+            return expected
+        headers = dict(message.headers or {})
+        if user == self.own_user and _header(headers, SENDER_HEADER) == expected:
+            return expected
+        if self.replay_user and user == self.replay_user and message.exchange == REPLAY_EXCHANGE:
+            return expected
+        raise UntrustedSenderError(f"{key} was published by {user or 'no user'}, not {expected}")
 
 
 CONSUMED = Counter("kasa_events_consumed_total", "Deliveries by outcome", ["queue", "outcome"])
@@ -186,6 +261,7 @@ class Consumer:
         *,
         max_attempts: int = 5,
         prefetch: int = 200,
+        senders: SenderPolicy | None = None,
     ) -> None:
         self.subscription = subscription
         self.events = events
@@ -194,6 +270,8 @@ class Consumer:
         self.db = db
         self.max_attempts = max_attempts
         self.prefetch = prefetch
+        self.senders = senders
+        """None turns the sender check off (a broker without per-service users)."""
 
     async def run(self, channel: AbstractChannel) -> None:
         await channel.set_qos(prefetch_count=self.prefetch)
@@ -214,6 +292,9 @@ class Consumer:
             CONSUMED.labels(self.queue, "parked").inc()
             log.error("parked unreadable message %s: %s", message.message_id, _describe(exc))
             return
+        sender = await self._sender(message, envelope, exchange, attempt)
+        if sender is False:
+            return
         started = time.perf_counter()
         span_name = f"{self.queue} process"
         with tracer().start_as_current_span(
@@ -225,7 +306,7 @@ class Consumer:
                 # Waiting does not give a queue a handler it lacks: park such an event now.
                 final = attempt >= self.max_attempts or isinstance(exc, NoHandlerError)
                 target = parking_queue(self.queue) if final else retry_queue(self.queue)
-                await self._forward(message, exchange, target, attempt, exc)
+                await self._forward(message, exchange, target, attempt, exc, sender)
                 outcome = "parked" if target.endswith(".parked") else "retried"
                 CONSUMED.labels(self.queue, outcome).inc()
                 log.warning(
@@ -241,6 +322,30 @@ class Consumer:
         CONSUMED.labels(self.queue, "handled" if applied else "duplicate").inc()
         await message.ack()
 
+    async def _sender(
+        self,
+        message: AbstractIncomingMessage,
+        envelope: Envelope[Any],
+        exchange: AbstractExchange,
+        attempt: int,
+    ) -> str | Literal[False] | None:
+        """The accepted sender (None with the check off); False once a forgery is parked."""
+        if self.senders is None:
+            return None
+        try:
+            return self.senders.check(message, envelope)
+        except UntrustedSenderError as exc:
+            # Like a missing handler, a wrong sender does not heal by waiting: park it now.
+            await self._forward(message, exchange, parking_queue(self.queue), attempt, exc)
+            CONSUMED.labels(self.queue, "refused").inc()
+            log.error(
+                "parked event %s from an untrusted sender: %s",
+                envelope.event_id,
+                _describe(exc),
+                extra={"event_type": envelope.event_type},
+            )
+            return False
+
     async def _forward(
         self,
         message: AbstractIncomingMessage,
@@ -248,15 +353,24 @@ class Consumer:
         target: str,
         attempt: int,
         exc: BaseException,
+        sender: str | None = None,
     ) -> None:
-        """Hand the message to the retry or parking queue, confirmed, then ack the original."""
+        """Hand the message to the retry or parking queue, confirmed, then ack the original.
+
+        The copy is published as this service (its own ``user_id``); ``x-sender`` keeps the
+        owner it was accepted from, and only when it was accepted.
+        """
         headers = dict(message.headers or {})
         failure = (attempt, _describe(exc), utcnow().isoformat(), self.queue)
         headers.update(zip(FAILURE_HEADERS, failure, strict=True))
         headers.setdefault("x-original-routing-key", message.routing_key or "")
+        headers.pop(SENDER_HEADER, None)
+        if sender is not None:
+            headers[SENDER_HEADER] = sender
         copy = aio_pika.Message(
             message.body,
             message_id=message.message_id,
+            user_id=self.senders.own_user if self.senders else None,
             type=message.type,
             correlation_id=message.correlation_id,
             timestamp=message.timestamp,
@@ -286,6 +400,9 @@ class InstanceSubscription:
     handler: InstanceHandler
     parse: Parser = parse_envelope
     max_length: int = 10_000
+    on_listening: Callable[[], Awaitable[None]] | None = None
+    """Run once the queue is bound, on every (re)connection, beside the deliveries: to catch
+    up on what was published while this instance was not listening."""
 
 
 class InstanceConsumer:
@@ -293,8 +410,11 @@ class InstanceConsumer:
 
     per_instance = True
 
-    def __init__(self, subscription: InstanceSubscription) -> None:
+    def __init__(
+        self, subscription: InstanceSubscription, *, senders: SenderPolicy | None = None
+    ) -> None:
         self.subscription = subscription
+        self.senders = senders
         self.queue = f"{subscription.name}.{socket.gethostname()}.{uuid.uuid4().hex[:8]}"
         self.routing_keys = subscription.routing_keys
 
@@ -302,9 +422,15 @@ class InstanceConsumer:
         queue = await declare_instance_queue(
             channel, self.queue, self.routing_keys, self.subscription.max_length
         )
-        async with queue.iterator(no_ack=True) as messages:
-            async for message in messages:
-                await self.deliver(message)
+        hook = self.subscription.on_listening
+        catching_up = asyncio.ensure_future(hook()) if hook else None
+        try:
+            async with queue.iterator(no_ack=True) as messages:
+                async for message in messages:
+                    await self.deliver(message)
+        finally:
+            if catching_up is not None:
+                catching_up.cancel()
 
     async def deliver(self, message: AbstractIncomingMessage) -> None:
         try:
@@ -313,6 +439,14 @@ class InstanceConsumer:
             CONSUMED.labels(self.subscription.name, "unreadable").inc()
             log.warning("dropped unreadable message %s: %s", message.message_id, _describe(exc))
             return
+        if self.senders is not None:
+            try:
+                self.senders.check(message, envelope)
+            except UntrustedSenderError as exc:
+                # Nothing of an instance queue is parked: a forgery is dropped, loudly.
+                CONSUMED.labels(self.subscription.name, "refused").inc()
+                log.error("dropped event %s: %s", envelope.event_id, _describe(exc))
+                return
         try:
             await self.subscription.handler(envelope)
         except Exception:
@@ -362,6 +496,8 @@ class BatchingConsumer(Consumer):
         for message in messages:
             try:
                 envelope = self.subscription.parse(message.body)
+                if self.senders is not None:
+                    self.senders.check(message, envelope)
             except Exception:
                 await self.deliver(message, exchange)  # parks it, with the error
                 continue

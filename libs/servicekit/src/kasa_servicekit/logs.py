@@ -2,6 +2,7 @@
 
 import logging
 import sys
+from collections.abc import Callable
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -47,3 +48,32 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     logging.getLogger("aiormq").setLevel("WARNING")
     logging.getLogger("aio_pika").setLevel("WARNING")
     logging.getLogger("httpx").setLevel("WARNING")
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record with ``redact`` before any handler formats it: the message, its
+    arguments and the traceback, which would otherwise bring a secret back when formatted."""
+
+    def __init__(self, redact: Callable[[str], str]) -> None:
+        super().__init__()
+        self.redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self.redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        return True
+
+
+def redact_logs(redact: Callable[[str], str]) -> None:
+    """Pass every record of the process through ``redact``: a filter on each handler of the
+    root logger, which every logger propagates to (``configure_logging``). Once per function."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) and f.redact is redact for f in handler.filters):
+            handler.addFilter(RedactingFilter(redact))

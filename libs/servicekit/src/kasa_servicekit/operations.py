@@ -1,11 +1,17 @@
 """Endpoints for operators and probes: health, metrics and the ``/ops`` API of ``kasa``.
 
-They are served on the service's internal address only; the gateway never routes them. When
-``OPS_TOKEN`` is set, ``/ops`` requires it as a bearer token.
+``/metrics``, ``/ops/*`` and ``/internal/*`` are served on the internal ops listener only
+(``OPS_HOST``:``OPS_PORT``), never on a service's public port. Their operator endpoints
+require ``OPS_TOKEN`` as a bearer token in every environment: with no token configured they
+refuse every call. Wrong tokens are counted per client address, which is refused for a
+minute once it has sent too many.
 """
 
 import asyncio
+import hashlib
 import hmac
+import time
+from collections import deque
 from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,10 +20,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kasa_servicekit.consumers import Subscription
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.outbox import BACKLOG, backlog, republish
-from kasa_servicekit.problems import ProblemError
+from kasa_servicekit.problems import PROBLEM_JSON, ProblemError
 
 if TYPE_CHECKING:
     from kasa_servicekit.service import Runtime
@@ -29,25 +37,98 @@ class RepublishIn(BaseModel):
     event_type: str | None = None
 
 
+OPS_PATH_PREFIXES = ("/ops/", "/internal/")
+"""Paths served by the ops listener only, besides ``/metrics``."""
+
+
+def is_ops_path(path: str) -> bool:
+    """Whether a route belongs on the internal ops listener rather than the public port."""
+    return (
+        path in ("/metrics", "/ops", "/internal")
+        or path.startswith("/metrics/")
+        or path.startswith(OPS_PATH_PREFIXES)
+    )
+
+
+class FailedTokens:
+    """Wrong operator tokens per client address in the last minute, in bounded memory."""
+
+    WINDOW_S = 60.0
+    MAX_ADDRESSES = 10_000
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, address: str, now: float) -> deque[float] | None:
+        failures = self._failures.get(address)
+        while failures and failures[0] <= now - self.WINDOW_S:
+            failures.popleft()
+        return failures
+
+    def blocked_for(self, address: str, now: float | None = None) -> float:
+        """Seconds until ``address`` may try again; 0 when it may now."""
+        now = time.monotonic() if now is None else now
+        failures = self._recent(address, now)
+        if not failures or len(failures) < self.per_minute:
+            return 0.0
+        return max(0.0, failures[0] + self.WINDOW_S - now)
+
+    def failed(self, address: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        if address not in self._failures and len(self._failures) >= self.MAX_ADDRESSES:
+            # Forget the address seen longest ago rather than grow without bound.
+            self._failures.pop(next(iter(self._failures)))
+        failures = self._recent(address, now)
+        if failures is None:
+            failures = self._failures[address] = deque(maxlen=self.per_minute)
+        failures.append(now)
+
+
+def _digest(token: str) -> bytes:
+    # Compared as digests, so the comparison's time tells nothing about the token's length.
+    return hashlib.sha256(token.encode()).digest()
+
+
 async def require_operator(request: Request) -> None:
-    """Dependency of operator-only endpoints: the ``OPS_TOKEN`` bearer token, when one is set."""
+    """Dependency of operator-only endpoints: the ``OPS_TOKEN`` bearer token, always.
+
+    Fails closed: with no token configured every call is refused, in every environment.
+    """
     settings = request.app.state.runtime.settings
     expected = settings.ops_token
     if not expected:
-        if settings.env == "production":
-            # Fail closed: without a token these endpoints would be open to whoever reaches
-            # the address, and the gateway's address is public.
-            raise ProblemError(403, "Forbidden", "operator endpoints need OPS_TOKEN to be set")
-        return
-    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise ProblemError(401, "Unauthorized", "an operator token is required")
+        raise ProblemError(403, "Forbidden", "operator endpoints need OPS_TOKEN to be set")
+    guard: FailedTokens | None = getattr(request.app.state, "failed_tokens", None)
+    if guard is None:
+        guard = request.app.state.failed_tokens = FailedTokens(settings.ops_failures_per_minute)
+    address = request.client.host if request.client else "unknown"
+    wait = guard.blocked_for(address)
+    if wait:
+        raise ProblemError(
+            429,
+            "Too Many Requests",
+            "too many wrong operator tokens from this address",
+            headers={"Retry-After": str(int(wait) + 1)},
+        )
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        _digest(given.strip()), _digest(expected)
+    ):
+        guard.failed(address)
+        raise ProblemError(
+            401,
+            "Unauthorized",
+            "an operator token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
 
 Operator = Annotated[None, Depends(require_operator)]
 
 
-def operations_router(runtime: "Runtime") -> APIRouter:
+def health_router(runtime: "Runtime") -> APIRouter:
+    """Liveness and readiness, on the public port (for probes) and on the ops listener."""
     router = APIRouter(tags=["operations"], include_in_schema=False)
 
     @router.get("/health/live")
@@ -72,6 +153,63 @@ def operations_router(runtime: "Runtime") -> APIRouter:
         }
         return JSONResponse(body, status_code=200 if ok else 503)
 
+    return router
+
+
+OPS_LISTENER = "kasa.ops_listener"
+"""Scope key the ops listener sets on its requests; no client can set an ASGI scope key."""
+
+
+class OpsListener:
+    """The app as the ops listener serves it: its requests are marked as internal ones."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    @property
+    def state(self) -> Any:
+        return getattr(self.app, "state", None)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope = {**scope, OPS_LISTENER: True}
+        await self.app(scope, receive, send)
+
+
+class ListenerGuard:
+    """Outermost middleware: ops paths only on the ops listener, the rest only on the public one.
+
+    Health probes answer on both. Anything else is a 404 before any route, guard or
+    catch-all (the gateway forwards unknown paths to the web pages) sees the request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            path: str = scope["path"]
+            internal = bool(scope.get(OPS_LISTENER))
+            if is_ops_path(path) != internal and not path.startswith("/health/"):
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                    return
+                body = {
+                    "type": "about:blank",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": f"{path} does not exist",
+                    "instance": path,
+                }
+                await JSONResponse(body, 404, media_type=PROBLEM_JSON)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def operations_router(runtime: "Runtime") -> APIRouter:
+    """The ops listener's own endpoints: metrics and the ``/ops`` API of ``kasa``."""
+    router = APIRouter(tags=["operations"], include_in_schema=False)
+
     @router.get("/metrics")
     async def metrics() -> Response:
         with suppress(Exception):
@@ -84,9 +222,11 @@ def operations_router(runtime: "Runtime") -> APIRouter:
         return {
             "service": runtime.spec.name,
             "version": runtime.spec.version,
+            # Durable queues only: an instance's own queue (live push) is nothing to replay into.
             "queues": [
                 {"queue": s.queue, "routing_keys": list(s.routing_keys)}
                 for s in runtime.spec.subscriptions
+                if isinstance(s, Subscription)
             ],
         }
 

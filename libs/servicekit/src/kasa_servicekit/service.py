@@ -1,4 +1,9 @@
-"""Builds a Kasa service: one FastAPI app with its database, outbox relay and consumers."""
+"""Builds a Kasa service: its FastAPI apps with their database, outbox relay and consumers.
+
+A service has two listeners on one app: the public one (its API, on ``PORT``) and the ops
+listener (``/metrics``, ``/ops/*`` and ``/internal/*``, on ``OPS_HOST``:``OPS_PORT``, loopback
+by default). Each answers 404 for the other's paths; see ``operations.ListenerGuard``.
+"""
 
 import asyncio
 import logging
@@ -17,11 +22,13 @@ from prometheus_client import Histogram
 from sqlalchemy import MetaData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kasa_contracts.events.identity import SessionRevoked
 from kasa_servicekit.auth import JwksVerifier
-from kasa_servicekit.bus import Bus
+from kasa_servicekit.bus import Bus, broker_user
 from kasa_servicekit.consumers import (
     InstanceConsumer,
     InstanceSubscription,
+    SenderPolicy,
     Subscription,
     consumer_for,
 )
@@ -29,9 +36,17 @@ from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.db import Database
 from kasa_servicekit.events import EventWriter
 from kasa_servicekit.logs import configure_logging
-from kasa_servicekit.operations import operations_router
+from kasa_servicekit.minimum_roles import enforce_minimum_roles
+from kasa_servicekit.operations import (
+    FailedTokens,
+    ListenerGuard,
+    OpsListener,
+    health_router,
+    operations_router,
+)
 from kasa_servicekit.outbox import OutboxRelay
 from kasa_servicekit.problems import install_problem_handlers
+from kasa_servicekit.revocations import RevokedSessions, http_snapshot, snapshot_url
 from kasa_servicekit.settings import ServiceSettings
 from kasa_servicekit.topology import QueuePolicy
 from kasa_servicekit.tracing import configure_tracing, extract_context, tracer
@@ -122,10 +137,22 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         archive_max_age=settings.archive_max_age,
     )
     events = EventWriter(spec.name)
-    consumers: list[Any] = []
+    for sub in spec.subscriptions:
+        name = sub.queue if isinstance(sub, Subscription) else sub.name
+        if not name.startswith(f"{spec.name}."):
+            # The service's broker user may read only queues named after it.
+            raise ValueError(f"queue {name} of {spec.name} must start with {spec.name}.")
+    senders = sender_policy(settings)
+    revoked = RevokedSessions(
+        http_snapshot(settings.revoked_sessions_url or snapshot_url(settings.jwks_url))
+    )
+    # Part of verifying tokens, not of the service's own work: on even with RUN_CONSUMERS off.
+    consumers: list[Any] = [
+        InstanceConsumer(revocation_subscription(spec.name, revoked), senders=senders)
+    ]
     for sub in spec.subscriptions if settings.run_consumers else ():
         if isinstance(sub, InstanceSubscription):
-            consumers.append(InstanceConsumer(sub))
+            consumers.append(InstanceConsumer(sub, senders=senders))
             continue
         consumers.append(
             consumer_for(
@@ -134,6 +161,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
                 events,
                 max_attempts=settings.consumer_max_attempts,
                 prefetch=settings.consumer_prefetch,
+                senders=senders,
             )
         )
     bus = Bus(settings.amqp_url, policy, consumers)
@@ -144,6 +172,10 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         for hook in spec.on_startup:
             await hook(runtime)
         runtime.spawn(bus.run(), "bus")
+        runtime.spawn(
+            revoked.keep_up(lambda: bus.connected, settings.revocation_poll_seconds),
+            "revoked-sessions",
+        )
         if settings.run_relay:
             relay = OutboxRelay(
                 db,
@@ -177,15 +209,57 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         telemetry={"tracing": False},
     )
     app.state.runtime = runtime
-    app.state.verifier = JwksVerifier(settings.jwks_url, settings.jwt_issuer, settings.jwt_audience)
+    app.state.revoked_sessions = revoked
+    app.state.verifier = JwksVerifier(
+        settings.jwks_url, settings.jwt_issuer, settings.jwt_audience, revoked=revoked
+    )
     install_problem_handlers(app)
     _install_request_context(app)
+    app.state.failed_tokens = FailedTokens(settings.ops_failures_per_minute)
+    app.include_router(health_router(runtime))
     app.include_router(operations_router(runtime))
+    enforce_minimum_roles(spec.routers)
     for router in spec.routers:
         app.include_router(router)
     if spec.configure_app:
         spec.configure_app(app)
+    # Added last, so outermost: before the service's own middleware and catch-all routes.
+    app.add_middleware(ListenerGuard)
     return app
+
+
+def ops_app(app: FastAPI) -> OpsListener:
+    """The app as the ops listener serves it (``OPS_PORT``): only its ops paths and health.
+
+    Tests drive a service's ops endpoints through it, as ``kasa`` reaches them.
+    """
+    return OpsListener(app)
+
+
+def revocation_subscription(service: str, revoked: RevokedSessions) -> InstanceSubscription:
+    """Every instance's own queue of ``identity.session.revoked``, feeding its deny set; on
+    each (re)connection the gateway's list covers what was missed meanwhile."""
+    return InstanceSubscription(
+        f"{service}.revocations",
+        (SessionRevoked.routing_key(),),
+        revoked.handle,
+        on_listening=revoked.catch_up,
+    )
+
+
+def sender_policy(settings: ServiceSettings) -> SenderPolicy | None:
+    """Who consumers accept events from; None (with a loud warning) when the check is off."""
+    own = broker_user(settings.amqp_url)
+    if not settings.event_sender_check:
+        log.warning(
+            "EVENT_SENDER_CHECK is off: this service applies events from ANY broker user, so "
+            "whoever can publish to the broker can forge any service's events; give every "
+            "service its own broker user and turn the check on (production requires it)"
+        )
+        return None
+    if own is None:
+        raise ValueError("EVENT_SENDER_CHECK needs AMQP_URL to name the service's broker user")
+    return SenderPolicy(own, settings.broker_user, settings.event_replay_user)
 
 
 def _install_request_context(app: FastAPI) -> None:
@@ -220,7 +294,6 @@ class RequestContext:
         echoed = (b"x-request-id", request_id.encode("latin-1"))
         token = correlation_id_var.set(headers.get("x-correlation-id") or request_id)
         method = scope["method"]
-        path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
         started = time.perf_counter()
         status = 500
 
@@ -236,13 +309,18 @@ class RequestContext:
             # Once, not per request: each lookup builds a new tracer object.
             self._tracer = tracer()
         try:
+            # Named by the route template once it is known, never by the path: a path can
+            # carry a secret (a portal token) that must not reach the trace backend.
             with self._tracer.start_as_current_span(
-                f"{method} {path}",
-                context=extract_context(headers),
-                kind=trace.SpanKind.SERVER,
+                method, context=extract_context(headers), kind=trace.SpanKind.SERVER
             ) as span:
-                await self.app(scope, receive, send_with_request_id)
-                span.set_attribute("http.response.status_code", status)
+                try:
+                    await self.app(scope, receive, send_with_request_id)
+                finally:
+                    route = getattr(scope.get("route"), "path", "unmatched")
+                    span.update_name(f"{method} {route}")
+                    span.set_attribute("http.route", route)
+                    span.set_attribute("http.response.status_code", status)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
             REQUEST_SECONDS.labels(method, route, str(status)).observe(

@@ -1,12 +1,34 @@
 """Service configuration from the environment, validated before anything starts."""
 
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+MIN_OPS_TOKEN_LENGTH = 32
+"""Shorter operator tokens are refused: the ops API can republish events and reset projections."""
+
+# Passwords that ship in examples, images and earlier versions of this project: a database
+# reached with one of them is reached by anyone who has read the same page.
+DEFAULT_DATABASE_PASSWORDS = frozenset({"kasa", "postgres", "password", "secret", "changeme"})
+
+
+def weak_database_password(url: str) -> bool:
+    """True for a server database URL whose password is empty, a known default or the user.
+
+    SQLite files have no password and are never weak here.
+    """
+    if url.startswith("sqlite"):
+        return False
+    parts = urlsplit(url)
+    password = unquote(parts.password or "")
+    return (
+        not password
+        or password.lower() in DEFAULT_DATABASE_PASSWORDS
+        or password == unquote(parts.username or "")
+    )
 
 
 class ServiceSettings(BaseSettings):
@@ -23,11 +45,30 @@ class ServiceSettings(BaseSettings):
         default="development", validation_alias="KASA_ENV"
     )
     database_url: str = Field(validation_alias="DATABASE_URL")
+    migration_database_url: str | None = Field(
+        default=None,
+        validation_alias="MIGRATION_DATABASE_URL",
+        description="The schema owner's URL, for migrations only; DATABASE_URL when unset",
+    )
     amqp_url: str = Field(default=DEV_AMQP_URL, validation_alias="AMQP_URL")
     host: str = Field(default="127.0.0.1", validation_alias="HOST")
     port: int = Field(default=8080, ge=1, le=65535, validation_alias="PORT")
     jwks_url: str = Field(
         default="http://127.0.0.1:8000/.well-known/jwks.json", validation_alias="JWKS_URL"
+    )
+    revoked_sessions_url: str | None = Field(
+        default=None,
+        validation_alias="REVOKED_SESSIONS_URL",
+        description="The gateway's list of revoked sessions still in force; when unset, "
+        "revoked-sessions.json beside JWKS_URL",
+    )
+    revocation_poll_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        validation_alias="REVOCATION_POLL_SECONDS",
+        description="How often the list of revoked sessions is read again while the broker "
+        "is away (revocations then arrive this late at most)",
     )
     jwt_issuer: str = Field(default="kasa-gateway", validation_alias="JWT_ISSUER")
     jwt_audience: str = Field(default="kasa", validation_alias="JWT_AUDIENCE")
@@ -56,7 +97,41 @@ class ServiceSettings(BaseSettings):
     ops_token: str | None = Field(
         default=None,
         validation_alias="OPS_TOKEN",
-        description="When set, /ops endpoints require it as a bearer token",
+        description="The bearer token of the ops listener; without one its /ops endpoints "
+        f"refuse every call. At least {MIN_OPS_TOKEN_LENGTH} characters; required in production",
+    )
+    ops_host: str = Field(
+        default="127.0.0.1",
+        validation_alias="OPS_HOST",
+        description="Address of the internal listener serving /metrics, /ops and /internal",
+    )
+    ops_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        validation_alias="OPS_PORT",
+        description="Port of the internal listener; PORT + 1000 when unset",
+    )
+    ops_failures_per_minute: int = Field(
+        default=10,
+        ge=1,
+        validation_alias="OPS_FAILURES_PER_MINUTE",
+        description="Wrong ops tokens one address may send per minute before it is refused",
+    )
+    event_sender_check: bool = Field(
+        default=True,
+        validation_alias="EVENT_SENDER_CHECK",
+        description="Consumers refuse events not published by their owner's broker user",
+    )
+    event_broker_user_prefix: str = Field(
+        default="kasa-",
+        validation_alias="EVENT_BROKER_USER_PREFIX",
+        description="A producer's broker user is this prefix and its name (kasa-ledger)",
+    )
+    event_replay_user: str = Field(
+        default="kasa-ops",
+        validation_alias="EVENT_REPLAY_USER",
+        description="The broker user of `kasa replay` and `kasa dlq requeue`",
     )
     archive_max_age: str = Field(default="7D", validation_alias="EVENT_ARCHIVE_MAX_AGE")
 
@@ -66,6 +141,48 @@ class ServiceSettings(BaseSettings):
             if urlsplit(self.amqp_url).username in (None, "", "guest"):
                 raise ValueError("AMQP_URL must not use the default guest account in production")
         return self
+
+    @model_validator(mode="after")
+    def _guard_the_ops_listener_and_the_bus(self) -> "ServiceSettings":
+        if self.ops_token is not None and not self.ops_token.strip():
+            self.ops_token = None  # an empty variable, as compose passes an unset one
+        if self.ops_token is not None and len(self.ops_token) < MIN_OPS_TOKEN_LENGTH:
+            raise ValueError(f"OPS_TOKEN must be at least {MIN_OPS_TOKEN_LENGTH} characters long")
+        if self.ops_listener_port == self.port:
+            raise ValueError("OPS_PORT must differ from PORT: the ops listener is internal")
+        if self.env == "production":
+            if self.ops_token is None:
+                raise ValueError("OPS_TOKEN must be set in production")
+            if not self.event_sender_check:
+                raise ValueError("EVENT_SENDER_CHECK must stay on in production")
+        return self
+
+    @property
+    def ops_listener_port(self) -> int:
+        """The port of the internal listener: ``OPS_PORT``, else ``PORT`` + 1000."""
+        if self.ops_port is not None:
+            return self.ops_port
+        return self.port + 1000 if self.port + 1000 <= 65535 else self.port - 1000
+
+    def broker_user(self, producer: str) -> str:
+        """The broker user a producer publishes as, e.g. ``kasa-ledger`` for ``ledger``."""
+        return f"{self.event_broker_user_prefix}{producer}"
+
+    @model_validator(mode="after")
+    def _refuse_default_database_passwords(self) -> "ServiceSettings":
+        if self.env == "production":
+            for variable, url in (
+                ("DATABASE_URL", self.database_url),
+                ("MIGRATION_DATABASE_URL", self.migration_database_url),
+            ):
+                if url and weak_database_password(url):
+                    raise ValueError(f"{variable} must carry a non-default password in production")
+        return self
+
+    @property
+    def migration_url(self) -> str:
+        """Where migrations run: the schema owner when configured, else the runtime role."""
+        return self.migration_database_url or self.database_url
 
     @property
     def is_sqlite(self) -> bool:

@@ -3,18 +3,22 @@
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, select
 
 from kasa_contracts import Envelope, parse_envelope
 from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.db import Database
+from kasa_servicekit.migrations import upgrade
+from kasa_servicekit.service import ServiceSpec, create_app
 from kasa_servicekit.tables import kit_metadata, outbox
 
 
@@ -52,10 +56,15 @@ class TokenIssuer:
         self._key = Ed25519PrivateKey.generate()
         self.kid = "test-key"
 
+    def public_jwk(self) -> dict[str, Any]:
+        """The issuer's public key as the gateway's JWKS lists it."""
+        public: dict[str, Any] = json.loads(
+            jwt.algorithms.OKPAlgorithm.to_jwk(self._key.public_key())
+        )
+        return public | {"kid": self.kid, "alg": "EdDSA", "use": "sig"}
+
     def install(self, app: Any) -> None:
-        public = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(self._key.public_key()))
-        public |= {"kid": self.kid, "alg": "EdDSA", "use": "sig"}
-        app.state.verifier = JwksVerifier.with_keys([public], self.issuer, self.audience)
+        app.state.verifier = JwksVerifier.with_keys([self.public_jwk()], self.issuer, self.audience)
 
     def token(
         self,
@@ -64,6 +73,7 @@ class TokenIssuer:
         role: str = "owner",
         user_id: Any = None,
         name: str | None = "Test User",
+        session_id: Any = None,
     ) -> str:
         now = int(time.time())
         claims = {
@@ -73,6 +83,7 @@ class TokenIssuer:
             "wid": str(workspace_id),
             "role": role,
             "name": name,
+            "sid": str(session_id or uuid.uuid4()),
             "jti": uuid.uuid4().hex,
             "iat": now,
             "exp": now + 900,
@@ -81,3 +92,45 @@ class TokenIssuer:
 
     def headers(self, workspace_id: Any, **kwargs: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(workspace_id, **kwargs)}"}
+
+
+@dataclass(frozen=True)
+class Served:
+    """A service's app under test: its client, the issuer its tokens trust, its database."""
+
+    client: TestClient
+    issuer: TokenIssuer
+    db_path: Path
+    url: str
+
+
+@contextmanager
+def served(
+    build: Callable[[], ServiceSpec],
+    directory: Path,
+    monkeypatch: Any,
+    *,
+    env: Mapping[str, str] | None = None,
+    raise_server_exceptions: bool = True,
+) -> Iterator[Served]:
+    """Run the service that ``build`` makes on a migrated SQLite file in ``directory``, with
+    neither relay nor consumers (no broker), ``env`` set through pytest's ``monkeypatch``
+    and tokens from a ``TokenIssuer`` of the test's own."""
+    db_path = directory / f"{build.__module__.split('.')[0].removeprefix('kasa_')}.db"
+    url = f"sqlite+aiosqlite:///{db_path}"
+    settings = {
+        "DATABASE_URL": url,
+        "AMQP_URL": "amqp://guest:guest@127.0.0.1:1/",  # never reached: nothing publishes
+        "RUN_OUTBOX_RELAY": "false",
+        "RUN_CONSUMERS": "false",
+        **(env or {}),
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    spec = build()
+    upgrade(spec.migrations, url)
+    app = create_app(spec)
+    issuer = TokenIssuer()
+    issuer.install(app)
+    with TestClient(app, raise_server_exceptions=raise_server_exceptions) as client:
+        yield Served(client, issuer, db_path, url)

@@ -9,12 +9,18 @@
   failing wait for an operator).
 - Per-instance queues (``declare_instance_queue``): one service instance's own exclusive,
   auto-deleted queue, for events every instance must see (live push to its clients).
+
+Every queue of a service starts with its name (``ledger.…``), which is what its broker user
+may read: ``broker_permissions`` gives each user exactly what this topology needs.
 """
 
+import re
 from dataclasses import dataclass
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
+
+from kasa_contracts import CATALOG
 
 EVENTS_EXCHANGE = "kasa.events"
 REPLAY_EXCHANGE = "kasa.replay"
@@ -114,3 +120,63 @@ async def declare_instance_queue(
     for key in routing_keys:
         await queue.bind(EVENTS_EXCHANGE, routing_key=key)
     return queue
+
+
+@dataclass(frozen=True)
+class BrokerPermissions:
+    """One broker user's rights on a virtual host (RabbitMQ regular expressions).
+
+    ``configure``/``write``/``read`` name exchanges and queues; ``topic_write`` names the
+    routing keys the user may publish to ``kasa.events``, ``topic_read`` the keys it may bind.
+    """
+
+    user: str
+    configure: str
+    write: str
+    read: str
+    topic_write: str
+    topic_read: str = ".*"
+
+
+REPLAY_USER = "ops"
+"""The name ``broker_permissions`` gives the user of ``kasa replay`` and ``kasa dlq``."""
+
+
+def _one_of(*names: str) -> str:
+    return "^(" + "|".join(names) + ")$"
+
+
+def broker_permissions(user_prefix: str = "kasa-") -> dict[str, BrokerPermissions]:
+    """Each service's broker user (``<prefix><service>``) and the replay user (``ops``).
+
+    A service may declare and read only its own queues (``<service>.…``, their retry and
+    parking queues included) plus the shared exchanges and the archive stream it declares,
+    publish only to ``kasa.events`` (routing keys of its own events) and to the default
+    exchange (its retry and parking copies). Only the replay user may publish to
+    ``kasa.replay``; it reads the archive stream and the parking queues and declares nothing.
+    """
+    prefixes: dict[str, set[str]] = {}
+    for key, spec in CATALOG.items():
+        prefixes.setdefault(spec.producer, set()).add(key.split(".", 1)[0])
+    shared = (re.escape(EVENTS_EXCHANGE), re.escape(REPLAY_EXCHANGE), re.escape(ARCHIVE_STREAM))
+    users: dict[str, BrokerPermissions] = {}
+    for service, own in sorted(prefixes.items()):
+        queues = re.escape(service) + r"\..*"
+        users[service] = BrokerPermissions(
+            user=f"{user_prefix}{service}",
+            configure=_one_of(*shared, queues),
+            write=_one_of(
+                re.escape(EVENTS_EXCHANGE), r"amq\.default", re.escape(ARCHIVE_STREAM), queues
+            ),
+            read=_one_of(re.escape(EVENTS_EXCHANGE), re.escape(REPLAY_EXCHANGE), queues),
+            topic_write="^(" + "|".join(re.escape(p) for p in sorted(own)) + r")\.",
+        )
+    users[REPLAY_USER] = BrokerPermissions(
+        user=f"{user_prefix}{REPLAY_USER}",
+        configure="^$",
+        write=_one_of(re.escape(REPLAY_EXCHANGE)),
+        read=_one_of(re.escape(ARCHIVE_STREAM), r".*\.parked"),
+        topic_write="^$",
+        topic_read="^$",
+    )
+    return users

@@ -20,9 +20,10 @@ from kasa_servicekit.consumers import Subscription, handle_event
 from kasa_servicekit.db import Database
 from kasa_servicekit.events import EventWriter
 from kasa_servicekit.migrations import upgrade
-from kasa_servicekit.service import create_app
+from kasa_servicekit.service import create_app, ops_app
 
 ISSUER, AUDIENCE = "kasa-gateway", "kasa"
+OPS_TOKEN = "operator-token-of-the-component-tests-0123456789"
 
 
 def _b64(raw: bytes) -> str:
@@ -44,6 +45,7 @@ def token(signing_key) -> Callable[..., str]:
             "wid": str(workspace_id),
             "role": role,
             "jti": str(uuid4()),
+            "sid": str(uuid4()),
             "iss": ISSUER,
             "aud": AUDIENCE,
             "exp": int(time.time()) + 600,
@@ -63,6 +65,7 @@ def client(database_url, signing_key, monkeypatch) -> Iterator[TestClient]:
     """The real audit app (migrated SQLite, no broker reachable, so no consumers run)."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("AMQP_URL", "amqp://guest:guest@127.0.0.1:1/")
+    monkeypatch.setenv("OPS_TOKEN", OPS_TOKEN)
     spec = build()
     upgrade(spec.migrations, spec.settings.database_url)
     app = create_app(spec)
@@ -73,6 +76,12 @@ def client(database_url, signing_key, monkeypatch) -> Iterator[TestClient]:
     app.state.verifier = JwksVerifier.with_keys([jwk], ISSUER, AUDIENCE)
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def ops(client) -> TestClient:
+    """The running app's ops listener, as `kasa` reaches it: with the operator token."""
+    return TestClient(ops_app(client.app), headers={"Authorization": f"Bearer {OPS_TOKEN}"})
 
 
 def envelope(

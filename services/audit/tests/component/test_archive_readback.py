@@ -5,6 +5,9 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+from fastapi.testclient import TestClient
+
+from kasa_servicekit.service import ops_app
 
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
@@ -32,10 +35,10 @@ async def archived(event, feed):
     return bodies, first, second
 
 
-def read_all(client, **params):
+def read_all(ops, **params):
     lines, after, pages = [], None, 0
     while True:
-        response = client.get(
+        response = ops.get(
             "/internal/archive", params={**params, **({"after": after} if after else {})}
         )
         assert response.status_code == 200, response.text
@@ -47,9 +50,9 @@ def read_all(client, **params):
             return lines, pages
 
 
-async def test_every_envelope_comes_back_in_publish_order_exactly_as_published(client, archived):
+async def test_every_envelope_comes_back_in_publish_order_exactly_as_published(ops, archived):
     bodies, _, _ = archived
-    lines, pages = read_all(client, limit=3)
+    lines, pages = read_all(ops, limit=3)
     assert pages == 3
     assert [line["body"].encode() for line in lines] == bodies
     assert lines[1]["routing_key"] == "ledger.transaction.recorded.v1"
@@ -74,28 +77,33 @@ async def test_every_envelope_comes_back_in_publish_order_exactly_as_published(c
         ),
     ],
 )
-async def test_filters_by_time_range_and_event_types(client, archived, params, minutes):
+async def test_filters_by_time_range_and_event_types(ops, archived, params, minutes):
     bodies, _, _ = archived
-    lines, _ = read_all(client, **params)
+    lines, _ = read_all(ops, **params)
     assert [line["body"].encode() for line in lines] == [bodies[m] for m in minutes]
 
 
-async def test_one_workspace_can_be_read_back(client, archived):
+async def test_one_workspace_can_be_read_back(ops, archived):
     bodies, _, second = archived
-    lines, _ = read_all(client, workspace_id=str(second))
+    lines, _ = read_all(ops, workspace_id=str(second))
     assert [line["body"].encode() for line in lines] == bodies[5:]
 
 
 async def test_an_operator_token_is_required_once_configured(client, archived):
-    client.app.state.runtime.settings.ops_token = "operator-secret"
-    assert client.get("/internal/archive").status_code == 401
-    wrong = client.get("/internal/archive", headers={"Authorization": "Bearer nope"})
+    # Not on the public port at all; on the ops listener only with the token.
+    assert client.get("/internal/archive").status_code == 404
+    listener = TestClient(ops_app(client.app))
+    assert listener.get("/internal/archive").status_code == 401
+    wrong = listener.get("/internal/archive", headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
-    right = client.get("/internal/archive", headers={"Authorization": "Bearer operator-secret"})
+    right = listener.get(
+        "/internal/archive",
+        headers={"Authorization": f"Bearer {client.app.state.runtime.settings.ops_token}"},
+    )
     assert right.status_code == 200
     assert len(right.text.splitlines()) == 7
 
 
-async def test_a_forged_cursor_is_a_400_problem(client):
-    response = client.get("/internal/archive", params={"after": "not-a-cursor"})
+async def test_a_forged_cursor_is_a_400_problem(ops):
+    response = ops.get("/internal/archive", params={"after": "not-a-cursor"})
     assert response.status_code == 400

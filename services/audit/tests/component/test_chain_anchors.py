@@ -102,7 +102,7 @@ async def test_audit_archives_its_own_anchors_without_moving_the_chain(db, event
 
 
 async def test_the_check_names_anchors_whose_entry_was_rewritten_or_removed(
-    client, event, feed, database_url
+    ops, event, feed, database_url
 ):
     workspace = uuid4()
     await feed(*imported(event, workspace, 4))
@@ -116,7 +116,7 @@ async def test_the_check_names_anchors_whose_entry_was_rewritten_or_removed(
         {"workspace_id": str(workspace), "seq": 9, "hash": "f" * 64},
     ]
 
-    result = client.post("/ops/audit/anchors/check", json={"anchors": anchors[:1]}).json()
+    result = ops.post("/ops/audit/anchors/check", json={"anchors": anchors[:1]}).json()
     assert result == {"ok": True, "checked": 1, "failed": []}
 
     with sqlite3.connect(str(make_url(database_url).database)) as conn:
@@ -124,7 +124,7 @@ async def test_the_check_names_anchors_whose_entry_was_rewritten_or_removed(
             "UPDATE audit_entries SET hash = ? WHERE seq = 4 AND workspace_id = ?",
             ("e" * 64, workspace.hex),
         )
-    result = client.post("/ops/audit/anchors/check", json={"anchors": anchors}).json()
+    result = ops.post("/ops/audit/anchors/check", json={"anchors": anchors}).json()
     assert result["ok"] is False
     assert [(f["seq"], f["status"], f["stored_hash"]) for f in result["failed"]] == [
         (4, "differs", "e" * 64),

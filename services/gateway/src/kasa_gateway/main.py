@@ -1,5 +1,6 @@
 """Composition root of the gateway."""
 
+import os
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -8,20 +9,27 @@ from kasa_gateway import __version__
 from kasa_gateway.api import auth, invitations, me, openapi, proxy, web_sessions, workspaces, ws
 from kasa_gateway.api.errors import install_problems
 from kasa_gateway.api.readiness import install_readiness
+from kasa_gateway.app import revocations
+from kasa_gateway.db.identities import IdentityStore
 from kasa_gateway.db.tables import metadata
-from kasa_gateway.domain.rate_limits import Limiters, RateLimiter
+from kasa_gateway.domain.client_address import parse_networks
+from kasa_gateway.domain.rate_limits import Limiters
 from kasa_gateway.guards.api_rate_limit import ApiRateLimit
 from kasa_gateway.guards.body_limit import BodySizeLimit
-from kasa_gateway.guards.cookie_sessions import CookieSessions
+from kasa_gateway.guards.cookie_sessions import CookieNames, CookieSessions
 from kasa_gateway.guards.security_headers import SecurityHeaders
+from kasa_gateway.guards.sign_in_origin import SignInOrigin
 from kasa_gateway.push import log_redaction
 from kasa_gateway.push.hub import PUSHED_EVENTS, Hub, parse_pushed
 from kasa_gateway.settings import GatewaySettings
+from kasa_gateway.tokens.client_address import ClientAddresses
 from kasa_gateway.tokens.signing_keys import load_key_ring
 from kasa_gateway.tokens.web_sessions import WebSessions
 from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.cli import service_main
 from kasa_servicekit.consumers import InstanceSubscription
+from kasa_servicekit.rate_limits import RateLimiter
+from kasa_servicekit.revocations import RevokedSessions
 from kasa_servicekit.service import Runtime, ServiceSpec, create_app
 
 
@@ -77,12 +85,19 @@ def configure_tokens(app: FastAPI, settings: GatewaySettings) -> None:
         settings.signing_key_file, settings.previous_key_files, create=settings.env != "production"
     )
     app.state.keys = keys
-    app.state.web_sessions = WebSessions(settings, keys)
+    revoked: RevokedSessions = app.state.revoked_sessions
+    # The gateway knows the revocations in force from its own database, not over HTTP.
+    revoked.snapshot = revocations.snapshot(IdentityStore(app.state.runtime.db), settings)
+    app.state.web_sessions = WebSessions(settings, keys, revoked)
+    app.state.client_addresses = ClientAddresses(keys)
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
+    app.state.cookie_names = CookieNames.for_site(https=settings.https)
+    app.state.public_url = settings.public_url
     app.state.verifier = JwksVerifier.with_keys(
-        keys.jwks, settings.jwt_issuer, settings.jwt_audience
+        keys.jwks, settings.jwt_issuer, settings.jwt_audience, revoked
     )
     app.state.limiters = Limiters(
-        login_per_account=RateLimiter(settings.login_rate_per_account),
+        login_per_account_address=RateLimiter(settings.login_rate_per_account_address),
         login_per_address=RateLimiter(settings.login_rate_per_address),
         register_per_address=RateLimiter(settings.register_rate_per_address),
         api_per_user=RateLimiter(settings.api_rate_per_user),
@@ -98,10 +113,12 @@ def configure_routing(app: FastAPI, settings: GatewaySettings) -> None:
 
 
 def configure_guards(app: FastAPI, settings: GatewaySettings) -> None:
-    # Added innermost first: headers wrap everything, then the size limit, then cookies turn
-    # into tokens, so the rate limit sees the user behind a cookie too.
+    # Added innermost first: headers wrap everything, then the size limit, then a sign-in from
+    # another site is refused before anything reads it, then cookies turn into tokens, so the
+    # rate limit sees the user behind a cookie too.
     app.add_middleware(ApiRateLimit, state=lambda: app.state)
     app.add_middleware(CookieSessions, state=lambda: app.state)
+    app.add_middleware(SignInOrigin, state=lambda: app.state)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
 
@@ -112,4 +129,7 @@ def app() -> FastAPI:
 
 
 def main() -> None:
+    # uvicorn believes X-Forwarded-For from 127.0.0.1 by default and rewrites the client
+    # before any of our code sees the real peer; only TRUSTED_PROXIES may decide that here.
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
     service_main(build)

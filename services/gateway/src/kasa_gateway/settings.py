@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
+from kasa_gateway.domain.client_address import parse_networks
 from kasa_servicekit.settings import ServiceSettings
 
 
@@ -50,15 +51,26 @@ class GatewaySettings(ServiceSettings):
         validation_alias="PUBLIC_URL",
         description="Where users reach the gateway; invitation links start with it",
     )
-    login_failures_before_lockout: int = Field(
-        default=5, ge=1, validation_alias="LOGIN_FAILURES_BEFORE_LOCKOUT"
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias="TRUSTED_PROXIES",
+        description="Comma-separated addresses or CIDR networks of reverse proxies in front of "
+        "the gateway whose X-Forwarded-For is believed; empty: the socket peer is the client",
+    )
+    login_failures_before_delay: int = Field(
+        default=5, ge=1, validation_alias="LOGIN_FAILURES_BEFORE_DELAY"
+    )
+    login_first_delay_seconds: int = Field(
+        default=60, ge=1, validation_alias="LOGIN_FIRST_DELAY_SECONDS"
+    )
+    login_max_delay_minutes: int = Field(
+        default=15, ge=1, validation_alias="LOGIN_MAX_DELAY_MINUTES"
     )
     login_failure_window_minutes: int = Field(
-        default=15, ge=1, validation_alias="LOGIN_FAILURE_WINDOW_MINUTES"
+        default=60, ge=1, validation_alias="LOGIN_FAILURE_WINDOW_MINUTES"
     )
-    lockout_minutes: int = Field(default=15, ge=1, validation_alias="LOGIN_LOCKOUT_MINUTES")
-    login_rate_per_account: int = Field(
-        default=10, ge=1, validation_alias="LOGIN_RATE_PER_ACCOUNT_PER_MINUTE"
+    login_rate_per_account_address: int = Field(
+        default=10, ge=1, validation_alias="LOGIN_RATE_PER_ACCOUNT_ADDRESS_PER_MINUTE"
     )
     login_rate_per_address: int = Field(
         default=30, ge=1, validation_alias="LOGIN_RATE_PER_ADDRESS_PER_MINUTE"
@@ -70,6 +82,16 @@ class GatewaySettings(ServiceSettings):
     max_body_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, validation_alias="MAX_BODY_BYTES"
     )
+
+    @property
+    def https(self) -> bool:
+        """Whether people reach Kasa over https (``PUBLIC_URL``): cookies then take the
+        ``__Host-`` prefix, which needs ``Secure``."""
+        return self.public_url.lower().startswith("https://")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.cookie_secure or self.https
 
     def upstream_urls(self) -> dict[str, str]:
         """Where each service behind the gateway listens."""
@@ -86,6 +108,19 @@ class GatewaySettings(ServiceSettings):
     def _split_paths(cls, value: object) -> object:
         if isinstance(value, str):
             return [Path(p.strip()) for p in value.split(",") if p.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks_parse(cls, value: list[str]) -> list[str]:
+        parse_networks(value)  # refuse a typo at start, not silently trust nobody
         return value
 
     @model_validator(mode="after")

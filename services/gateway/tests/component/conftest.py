@@ -23,12 +23,13 @@ def gateway_env(tmp_path, monkeypatch):
 def make_client(gateway_env):
     clients = []
 
-    def make(**env: str) -> TestClient:
+    def make(peer: tuple[str, int] = ("testclient", 50000), **env: str) -> TestClient:
+        """A client of a new gateway configured with ``env``, connecting from ``peer``."""
         for name, value in env.items():
             gateway_env.setenv(name, value)
         spec = build()
         upgrade(spec.migrations, spec.settings.database_url)
-        client = TestClient(create_app(spec))
+        client = TestClient(create_app(spec), client=peer)
         client.__enter__()
         clients.append(client)
         return client

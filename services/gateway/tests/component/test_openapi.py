@@ -72,5 +72,8 @@ def test_the_gateway_serves_the_merged_document_and_the_docs_page(make_client):
     assert "/api/v1/auth/refresh" in document["paths"]
     assert document["info"]["x-kasa-missing-services"], "upstreams are not running here"
     page = client.get("/api/docs")
-    assert page.status_code == 200 and "/api/v1/openapi.json" in page.text
-    assert "cdn.jsdelivr.net" in page.headers["content-security-policy"]
+    assert page.status_code == 200 and "/api/docs/start.js" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    start = client.get("/api/docs/start.js")
+    assert start.headers["content-type"].startswith("text/javascript")
+    assert "/api/v1/openapi.json" in start.text

@@ -10,13 +10,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kasa_gateway.db.tables import Invitation, Membership, RefreshToken, User, WebSession, Workspace
-from kasa_gateway.domain.login_throttle import Failure, LockoutPolicy, Throttle, after_failure
-from kasa_gateway.domain.rate_limits import Limiters, RateLimiter
+from kasa_gateway.domain.login_throttle import Failure, Throttle, ThrottlePolicy, after_failure
+from kasa_gateway.domain.rate_limits import Limiters
 from kasa_gateway.settings import GatewaySettings
 from kasa_gateway.tokens.signing_keys import KeyRing, SigningKey
 from kasa_servicekit.auth import Principal
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.events import RecordedEvents
+from kasa_servicekit.rate_limits import RateLimiter
 
 PASSWORD = "a long enough secret"
 
@@ -34,7 +35,8 @@ class FakeIdentities:
         self.refresh_tokens: dict[UUID, RefreshToken] = {}
         self.web_sessions: dict[UUID, WebSession] = {}
         self.invitations: dict[UUID, Invitation] = {}
-        self.throttles: dict[str, Throttle] = {}
+        self.throttles: dict[tuple[str, str], Throttle] = {}
+        self.revoked: list[tuple[list[UUID], datetime]] = []
 
     async def add(self, *rows: Any) -> None:
         for row in rows:
@@ -105,18 +107,17 @@ class FakeIdentities:
     async def owners(self, workspace_id):
         return sum(m.role == "owner" for m, _ in await self.members(workspace_id))
 
-    async def locked_until(self, email):
-        throttle = self.throttles.get(email)
-        return throttle.locked_until if throttle else None
+    async def sign_in_blocked_until(self, email, address):
+        throttle = self.throttles.get((email, address))
+        return throttle.blocked_until if throttle else None
 
-    async def record_failure(self, policy: LockoutPolicy, email: str) -> Failure:
-        now = utcnow()
-        counted, failure = after_failure(self.throttles.get(email, Throttle(0, now)), now, policy)
-        self.throttles[email] = counted
+    async def record_failure(self, policy: ThrottlePolicy, email: str, address: str) -> Failure:
+        counted, failure = after_failure(self.throttles.get((email, address)), utcnow(), policy)
+        self.throttles[(email, address)] = counted
         return failure
 
-    async def clear_failures(self, email):
-        self.throttles.pop(email, None)
+    async def clear_failures(self, email, address):
+        self.throttles.pop((email, address), None)
 
     async def refresh_token(self, token_hash):
         return next((t for t in self.refresh_tokens.values() if t.token_hash == token_hash), None)
@@ -129,28 +130,39 @@ class FakeIdentities:
         return True
 
     async def revoke_families(self, families):
-        for token in self.refresh_tokens.values():
-            if token.family_id in families and token.revoked_at is None:
-                token.revoked_at = utcnow()
+        return self._revoke(self.refresh_tokens.values(), lambda t: t.family_id in families)
 
     async def revoke_session(self, session_id):
-        await self.revoke_families([session_id])
-        web = self.web_sessions.get(session_id)
-        if web is not None and web.revoked_at is None:
-            web.revoked_at = utcnow()
+        ended = await self.revoke_families([session_id])
+        return ended + self._revoke(self.web_sessions.values(), lambda w: w.id == session_id)
 
     async def revoke_other_sessions(self, user_id, keep):
-        for token in self.refresh_tokens.values():
-            if token.user_id == user_id and token.family_id != keep:
-                token.revoked_at = token.revoked_at or utcnow()
-        for web in self.web_sessions.values():
-            if web.user_id == user_id and web.id != keep:
-                web.revoked_at = web.revoked_at or utcnow()
+        ended = self._revoke(
+            self.refresh_tokens.values(), lambda t: t.user_id == user_id and t.family_id != keep
+        )
+        return ended + self._revoke(
+            self.web_sessions.values(), lambda w: w.user_id == user_id and w.id != keep
+        )
 
     async def revoke_workspace_sessions(self, user_id, workspace_id):
-        for row in (*self.refresh_tokens.values(), *self.web_sessions.values()):
-            if row.user_id == user_id and row.workspace_id == workspace_id:
-                row.revoked_at = row.revoked_at or utcnow()
+        def theirs(row):
+            return row.user_id == user_id and row.workspace_id == workspace_id
+
+        ended = self._revoke(self.refresh_tokens.values(), theirs)
+        return ended + self._revoke(self.web_sessions.values(), theirs)
+
+    def _revoke(self, rows, matches):
+        """Revoke the live rows that match; the session ids of those still redeemable."""
+        now, ended = utcnow(), []
+        for row in rows:
+            if matches(row) and row.revoked_at is None:
+                row.revoked_at = now
+                if row.expires_at > now:
+                    ended.append(getattr(row, "family_id", row.id))
+        return list(dict.fromkeys(ended))
+
+    def ended(self, sessions, until):
+        self.revoked.append((sessions, until))
 
     async def move_web_session(self, session_id, user_id, workspace_id):
         web = self.web_sessions.get(session_id)
@@ -208,7 +220,7 @@ def events() -> RecordedEvents:
 def settings(monkeypatch) -> GatewaySettings:
     # Nothing here opens the database; the settings only insist on naming one.
     monkeypatch.setenv("DATABASE_URL", "sqlite+aiosqlite:///:memory:")
-    monkeypatch.setenv("LOGIN_FAILURES_BEFORE_LOCKOUT", "3")
+    monkeypatch.setenv("LOGIN_FAILURES_BEFORE_DELAY", "3")
     return GatewaySettings()
 
 

@@ -8,6 +8,7 @@ from kasa_contracts.events.identity import (
     UserLoggedIn,
     UserLoggedOut,
     UserRegistered,
+    UserSignInFailed,
 )
 from kasa_gateway.app import accounts
 from kasa_gateway.domain.errors import (
@@ -18,8 +19,8 @@ from kasa_gateway.domain.errors import (
     WeakPassword,
     WrongCredentials,
 )
-from kasa_gateway.domain.rate_limits import RateLimiter
 from kasa_servicekit.ids import new_id
+from kasa_servicekit.rate_limits import RateLimiter
 
 from .conftest import PASSWORD, principal_of
 
@@ -37,8 +38,8 @@ async def register(store, events, limiters, email="Eva@Example.com"):
     )
 
 
-def credentials(email="eva@example.com", password=PASSWORD):
-    return accounts.Credentials(email, password, "10.0.0.1")
+def credentials(email="eva@example.com", password=PASSWORD, address="10.0.0.1"):
+    return accounts.Credentials(email, password, address, "Firefox/130")
 
 
 async def test_registering_makes_an_owner_and_records_it_in_the_new_workspace(
@@ -94,33 +95,44 @@ async def test_logging_in_issues_tokens_of_a_new_session(store, events, limiters
     assert logged_in.user_id == user.id and logged_in.method == "token"
 
 
-async def test_failed_sign_ins_lock_the_account_out_and_say_so_once(
+async def test_failed_sign_ins_make_their_address_wait_and_say_so(
     store, events, limiters, settings, keys
 ):
     user, workspace = await register(store, events, limiters)
-    for _ in range(settings.login_failures_before_lockout):
+    for _ in range(settings.login_failures_before_delay):
         with pytest.raises(WrongCredentials):
             await accounts.log_in(
                 store, events, settings, keys, limiters, credentials(password="wrong one!")
             )
+    failed = events.payloads(UserSignInFailed)
+    assert [f.failures for f in failed] == [1, 2, 3], "every failed attempt is recorded"
+    assert {(f.address, f.user_agent) for f in failed} == {("10.0.0.1", "Firefox/130")}
     [locked] = [e for e in events.written if isinstance(e.payload, UserLockedOut)]
     assert locked.payload.user_id == user.id and locked.workspace_id == workspace.id
-    assert locked.actor.type == "system"
+    assert locked.actor.type == "system" and locked.payload.address == "10.0.0.1"
     with pytest.raises(TooManyAttempts) as refused:
         await accounts.log_in(store, events, settings, keys, limiters, credentials())
     assert refused.value.detail == "too many failed sign-ins; try again later"
+    assert refused.value.retry_after <= settings.login_first_delay_seconds
+
+    # Another address is not held back, and its success forgives only its own failures.
+    await accounts.log_in(store, events, settings, keys, limiters, credentials(address="10.0.0.2"))
+    [logged_in] = events.payloads(UserLoggedIn)
+    assert logged_in.address == "10.0.0.2"
+    with pytest.raises(TooManyAttempts):
+        await accounts.log_in(store, events, settings, keys, limiters, credentials())
 
 
 async def test_an_unknown_email_is_refused_like_a_wrong_password_and_records_nothing(
     store, events, limiters, settings, keys
 ):
-    for _ in range(settings.login_failures_before_lockout):
+    for _ in range(settings.login_failures_before_delay):
         with pytest.raises(WrongCredentials):
             await accounts.log_in(
                 store, events, settings, keys, limiters, credentials(email="ghost@example.com")
             )
-    assert events.written == [], "only a real account's lockout is an event"
-    assert await store.tx.locked_until("ghost@example.com") is not None
+    assert events.written == [], "an unknown email belongs to no workspace: no event"
+    assert await store.tx.sign_in_blocked_until("ghost@example.com", "10.0.0.1") is not None
 
 
 async def test_refreshing_rotates_and_a_reused_token_ends_the_session(
@@ -128,15 +140,15 @@ async def test_refreshing_rotates_and_a_reused_token_ends_the_session(
 ):
     await register(store, events, limiters)
     first = await accounts.log_in(store, events, settings, keys, limiters, credentials())
-    second = await accounts.refresh(store, settings, keys, first.refresh_token)
+    second = await accounts.refresh(store, settings, keys, first.refresh_token, events)
     assert second.session_id == first.session_id and second.refresh_token != first.refresh_token
     with pytest.raises(RefreshRefused) as reused:
-        await accounts.refresh(store, settings, keys, first.refresh_token)
+        await accounts.refresh(store, settings, keys, first.refresh_token, events)
     assert reused.value.detail == "refresh token reused; its session has been revoked"
     with pytest.raises(RefreshRefused):
-        await accounts.refresh(store, settings, keys, second.refresh_token)
+        await accounts.refresh(store, settings, keys, second.refresh_token, events)
     with pytest.raises(RefreshRefused) as unknown:
-        await accounts.refresh(store, settings, keys, "never issued")
+        await accounts.refresh(store, settings, keys, "never issued", events)
     assert unknown.value.detail == "the refresh token is not valid"
 
 
@@ -146,7 +158,12 @@ async def test_logging_out_with_a_refresh_token_records_its_owner(
     user, workspace = await register(store, events, limiters)
     tokens = await accounts.log_in(store, events, settings, keys, limiters, credentials())
     await accounts.log_out(
-        store, events, principal=None, session_id=None, refresh_token=tokens.refresh_token
+        store,
+        events,
+        principal=None,
+        session_id=None,
+        refresh_token=tokens.refresh_token,
+        settings=settings,
     )
     [ended] = [e for e in events.written if isinstance(e.payload, UserLoggedOut)]
     assert ended.workspace_id == workspace.id
@@ -154,8 +171,10 @@ async def test_logging_out_with_a_refresh_token_records_its_owner(
     assert all(t.revoked_at for t in store.tx.refresh_tokens.values())
 
 
-async def test_logging_out_an_unknown_token_records_nothing(store, events):
-    await accounts.log_out(store, events, principal=None, session_id=None, refresh_token="nope")
+async def test_logging_out_an_unknown_token_records_nothing(store, events, settings):
+    await accounts.log_out(
+        store, events, principal=None, session_id=None, refresh_token="nope", settings=settings
+    )
     assert events.written == []
 
 

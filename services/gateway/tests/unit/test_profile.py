@@ -52,11 +52,13 @@ def session_of(principal):
     )
 
 
-async def test_a_new_password_ends_every_other_session(store, events, limiters, eva):
+async def test_a_new_password_ends_every_other_session(store, events, limiters, eva, settings):
     mine, other = session_of(eva), session_of(eva)
     await store.tx.add(mine, other)
     new = "another long secret"
-    await profile.change_password(store, events, limiters, eva, mine.id, current=PASSWORD, new=new)
+    await profile.change_password(
+        store, events, limiters, eva, mine.id, current=PASSWORD, new=new, settings=settings
+    )
     assert await verify_password(store.tx.users[eva.user_id].password_hash, new)
     assert (mine.revoked_at, other.revoked_at is not None) == (None, True)
     [changed] = events.payloads(PasswordChanged)
@@ -64,14 +66,28 @@ async def test_a_new_password_ends_every_other_session(store, events, limiters, 
 
 
 async def test_the_current_password_must_be_right_and_the_new_one_good(
-    store, events, limiters, eva
+    store, events, limiters, eva, settings
 ):
     with pytest.raises(WrongPassword):
         await profile.change_password(
-            store, events, limiters, eva, None, current="not it at all", new="another long one"
+            store,
+            events,
+            limiters,
+            eva,
+            None,
+            current="not it at all",
+            new="another long one",
+            settings=settings,
         )
     with pytest.raises(WeakPassword):
         await profile.change_password(
-            store, events, limiters, eva, None, current=PASSWORD, new="eva@example.com"
+            store,
+            events,
+            limiters,
+            eva,
+            None,
+            current=PASSWORD,
+            new="eva@example.com",
+            settings=settings,
         )
     assert events.written == []

@@ -60,7 +60,9 @@ async def test_signing_out_ends_the_session_and_records_the_caller(
     credentials = Credentials("eva@example.com", PASSWORD, "10.0.0.1")
     await web_sessions.sign_in(store, events, settings, limiters, credentials)
     [stored] = store.tx.web_sessions.values()
-    await web_sessions.sign_out(store, events, principal_of(user, home.id), stored.id)
+    await web_sessions.sign_out(
+        store, events, principal_of(user, home.id), stored.id, settings=settings
+    )
     assert stored.revoked_at is not None
     [ended] = [e for e in events.written if isinstance(e.payload, UserLoggedOut)]
     assert ended.payload.method == "web_session" and ended.workspace_id == home.id

@@ -43,43 +43,49 @@ async def test_a_vanished_account_makes_no_workspace(store, events):
     assert store.tx.workspaces == {}
 
 
-async def test_admins_manage_members_but_not_owners(store, events, team):
+async def test_admins_manage_members_but_not_owners(store, events, team, settings):
     place, eva, adam, zoe = team
     as_adam = principal_of(adam, place.id, "admin")
-    user, membership = await workspaces.change_role(store, events, as_adam, zoe.id, "viewer")
+    user, membership = await workspaces.change_role(
+        store, events, as_adam, zoe.id, "viewer", settings=settings
+    )
     assert (user.id, membership.role) == (zoe.id, "viewer")
     [updated] = events.payloads(MemberUpdated)
     assert updated.changes["role"].before == "member"
     with pytest.raises(NotAllowed, match="only owners manage owners"):
-        await workspaces.change_role(store, events, as_adam, eva.id, "member")
+        await workspaces.change_role(store, events, as_adam, eva.id, "member", settings=settings)
     with pytest.raises(NotAllowed):
-        await workspaces.remove_member(store, events, as_adam, eva.id)
+        await workspaces.remove_member(store, events, as_adam, eva.id, settings=settings)
 
 
-async def test_members_manage_nobody_and_strangers_are_not_members(store, events, team):
+async def test_members_manage_nobody_and_strangers_are_not_members(store, events, team, settings):
     place, eva, _, zoe = team
     with pytest.raises(NotAllowed, match="only owners and admins manage members"):
-        await workspaces.change_role(store, events, principal_of(zoe, place.id), eva.id, "viewer")
+        await workspaces.change_role(
+            store, events, principal_of(zoe, place.id), eva.id, "viewer", settings=settings
+        )
     stranger = await person(store, "x@example.com")
     with pytest.raises(NotAMember):
         await workspaces.change_role(
-            store, events, principal_of(stranger, place.id), zoe.id, "viewer"
+            store, events, principal_of(stranger, place.id), zoe.id, "viewer", settings=settings
         )
     with pytest.raises(UnknownEntity):
-        await workspaces.change_role(store, events, principal_of(eva, place.id), new_id(), "viewer")
+        await workspaces.change_role(
+            store, events, principal_of(eva, place.id), new_id(), "viewer", settings=settings
+        )
 
 
-async def test_the_last_owner_stays(store, events, team):
+async def test_the_last_owner_stays(store, events, team, settings):
     place, eva, _, _ = team
     as_eva = principal_of(eva, place.id)
     with pytest.raises(LastOwner):
-        await workspaces.change_role(store, events, as_eva, eva.id, "admin")
+        await workspaces.change_role(store, events, as_eva, eva.id, "admin", settings=settings)
     with pytest.raises(LastOwner):
-        await workspaces.remove_member(store, events, as_eva, eva.id)
+        await workspaces.remove_member(store, events, as_eva, eva.id, settings=settings)
     assert events.written == []
 
 
-async def test_a_removed_member_loses_the_sessions_of_that_workspace(store, events, team):
+async def test_a_removed_member_loses_the_sessions_of_that_workspace(store, events, team, settings):
     place, eva, _, zoe = team
     token = RefreshToken(
         id=new_id(),
@@ -91,16 +97,20 @@ async def test_a_removed_member_loses_the_sessions_of_that_workspace(store, even
         created_at=utcnow(),
     )
     await store.tx.add(token)
-    await workspaces.remove_member(store, events, principal_of(eva, place.id), zoe.id)
+    await workspaces.remove_member(
+        store, events, principal_of(eva, place.id), zoe.id, settings=settings
+    )
     assert await store.tx.membership(zoe.id, place.id) is None
     assert token.revoked_at is not None
     [removed] = events.payloads(MemberRemoved)
     assert (removed.user_id, removed.role) == (zoe.id, "member")
 
 
-async def test_a_member_may_leave_on_their_own(store, events, team):
+async def test_a_member_may_leave_on_their_own(store, events, team, settings):
     place, _, _, zoe = team
-    await workspaces.remove_member(store, events, principal_of(zoe, place.id, "member"), zoe.id)
+    await workspaces.remove_member(
+        store, events, principal_of(zoe, place.id, "member"), zoe.id, settings=settings
+    )
     remaining = await workspaces.members(store, principal_of(zoe, place.id))
     assert zoe.id not in {m.user_id for m, _ in remaining}
     [left] = events.written

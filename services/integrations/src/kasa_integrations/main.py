@@ -9,6 +9,7 @@ from kasa_integrations import __version__
 from kasa_integrations.api import errors, imports, plugins, syncs
 from kasa_integrations.app.sync_recovery import sweep_forever
 from kasa_integrations.app.sync_run import SyncWorker
+from kasa_integrations.app.uploads import UploadGate
 from kasa_integrations.commands import rotate_credentials
 from kasa_integrations.consumers import sync_requested
 from kasa_integrations.db.tables import metadata
@@ -29,7 +30,12 @@ async def redact_secrets_in_logs(runtime: Runtime) -> None:
 def build() -> ServiceSpec:
     settings = IntegrationsSettings()
     vault = vault_for(settings)
-    plugin_registry = registry(settings.fio_api_base_url)
+    plugin_registry = registry(
+        settings.fio_api_base_url,
+        demo=settings.demo_plugin,
+        demo_max_count=settings.demo_plugin_max_count,
+    )
+    uploads = UploadGate(settings.upload_rate_per_minute, settings.upload_checks_at_once)
     worker = SyncWorker(
         plugin_registry,
         vault,
@@ -47,6 +53,7 @@ def build() -> ServiceSpec:
     def configure(app: FastAPI) -> None:
         app.state.plugins = plugin_registry
         app.state.vault = vault
+        app.state.uploads = uploads
         app.state.sync_worker = worker
         errors.install(app)
 

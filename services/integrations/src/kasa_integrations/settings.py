@@ -4,6 +4,7 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
+from kasa_integrations.plugins.demo import MAX_COUNT as DEMO_MAX_COUNT
 from kasa_servicekit.settings import ServiceSettings
 
 DEFAULT_FIO_API_BASE_URL = "https://fioapi.fio.cz/v1/rest"
@@ -26,6 +27,33 @@ class IntegrationsSettings(ServiceSettings):
         default=DEFAULT_FIO_API_BASE_URL, validation_alias="FIO_API_BASE_URL"
     )
 
+    demo_plugin_enabled: bool | None = Field(
+        default=None,
+        validation_alias="DEMO_PLUGIN_ENABLED",
+        description="Offer the offline demo bank; unset: on outside production, off in production",
+    )
+    demo_plugin_max_count: int = Field(
+        default=DEMO_MAX_COUNT,
+        ge=1,
+        le=DEMO_MAX_COUNT,
+        validation_alias="DEMO_PLUGIN_MAX_COUNT",
+        description="The most transactions one demo sync makes; a larger count is cut to it",
+    )
+    upload_rate_per_minute: int = Field(
+        default=10,
+        ge=1,
+        validation_alias="UPLOAD_RATE_PER_MINUTE",
+        description="File imports one workspace may send per minute (each process counts its "
+        "own); more are refused with 429 and Retry-After",
+    )
+    upload_checks_at_once: int = Field(
+        default=2,
+        ge=1,
+        validation_alias="UPLOAD_CHECKS_AT_ONCE",
+        description="Uploaded files one process parses at the same time, off the event loop; "
+        "more wait their turn",
+    )
+
     sync_lease_seconds: float = Field(
         default=15.0,
         gt=1,
@@ -44,6 +72,13 @@ class IntegrationsSettings(ServiceSettings):
         validation_alias="SYNC_PICKUP_AFTER_SECONDS",
         description="After this long unclaimed, a queued sync is claimed by the sweep",
     )
+
+    @property
+    def demo_plugin(self) -> bool:
+        """Whether the demo bank is offered: as the operator says, else not in production."""
+        if self.demo_plugin_enabled is not None:
+            return self.demo_plugin_enabled
+        return self.env != "production"
 
     @model_validator(mode="after")
     def _credentials_keys_required_in_production(self) -> "IntegrationsSettings":

@@ -51,6 +51,7 @@ def token(signing_key) -> Callable[..., dict[str, str]]:
             "wid": str(workspace_id),
             "role": role,
             "jti": str(uuid4()),
+            "sid": str(uuid4()),
             "iss": ISSUER,
             "aud": AUDIENCE,
             "exp": int(time.time()) + 600,

@@ -5,6 +5,7 @@ from uuid import uuid4
 
 import pytest
 from cryptography.fernet import Fernet
+from pydantic import ValidationError
 
 from kasa_contracts.events.integrations import (
     SyncCompleted,
@@ -13,8 +14,9 @@ from kasa_contracts.events.integrations import (
 )
 from kasa_integrations.app.sync_recovery import sweep
 from kasa_integrations.app.sync_requests import request_sync
-from kasa_integrations.app.sync_run import SyncWorker
+from kasa_integrations.app.sync_run import SyncWorker, _unusable_configuration
 from kasa_integrations.plugins import registry
+from kasa_integrations.plugins.fio import FioCredentials
 from kasa_integrations.security.credentials import CredentialVault
 from kasa_servicekit.auth import Principal
 from kasa_servicekit.db import utcnow
@@ -84,3 +86,12 @@ async def test_the_sweep_resumes_a_run_whose_lease_expired_then_gives_up(store, 
     assert await sweep(alive) == 1
     assert row.status == "failed" and "interrupted" in row.error_message
     assert "after 3 attempts" in row.error_message
+
+
+def test_an_unusable_configuration_is_explained_without_its_values():
+    token = "Qw3r" * 15 + "ty!!"
+    with pytest.raises(ValidationError) as refused:
+        FioCredentials.model_validate({"token": token})
+    explained = _unusable_configuration(refused.value)
+    assert explained.startswith("the configuration cannot be used (token: String should match")
+    assert token[:8] not in explained and token[-8:] not in explained

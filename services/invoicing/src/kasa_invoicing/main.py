@@ -12,6 +12,7 @@ from kasa_invoicing.api import (
     errors,
     invoice_pdf,
     invoices,
+    log_redaction,
     payment_qr,
     portal,
     projects,
@@ -32,6 +33,13 @@ PAYMENTS = Subscription.of(
     "invoicing.payments",
     {PaymentMatched: payment_matched.handle, PaymentUnmatched: payment_unmatched.handle},
 )
+
+
+def configure(app: FastAPI) -> None:
+    """Problems for domain errors, the portal's view limits, portal tokens out of the logs."""
+    errors.install(app)
+    portal.install(app)
+    log_redaction.install()
 
 
 def build() -> ServiceSpec:
@@ -55,7 +63,7 @@ def build() -> ServiceSpec:
             dashboard.router,
         ],
         subscriptions=[PAYMENTS],
-        configure_app=errors.install,
+        configure_app=configure,
     )
 
 

@@ -12,9 +12,7 @@ from fastapi.testclient import TestClient
 from kasa_contracts import Envelope, parse_envelope
 from kasa_invoicing.main import build
 from kasa_servicekit.db import Database
-from kasa_servicekit.migrations import upgrade
-from kasa_servicekit.service import create_app
-from kasa_servicekit.testing import TokenIssuer
+from kasa_servicekit.testing import TokenIssuer, served
 
 SUPPLIER = {
     "name": "Jana Nováková",
@@ -108,19 +106,8 @@ class Service:
 
 @pytest.fixture
 def service(tmp_path, monkeypatch):
-    db_path = tmp_path / "invoicing.db"
-    url = f"sqlite+aiosqlite:///{db_path}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("AMQP_URL", "amqp://guest:guest@127.0.0.1:1/")  # broker not needed here
-    monkeypatch.setenv("RUN_OUTBOX_RELAY", "false")
-    monkeypatch.setenv("RUN_CONSUMERS", "false")
-    spec = build()
-    upgrade(spec.migrations, url)
-    app = create_app(spec)
-    issuer = TokenIssuer()
-    issuer.install(app)
-    with TestClient(app) as client:
-        yield Service(client, issuer, db_path, url)
+    with served(build, tmp_path, monkeypatch) as app:
+        yield Service(app.client, app.issuer, app.db_path, app.url)
 
 
 @pytest.fixture

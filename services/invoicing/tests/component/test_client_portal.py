@@ -3,6 +3,7 @@
 import io
 import re
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 from pypdf import PdfReader
 
@@ -30,7 +31,10 @@ def shared_invoice(owner, **share):
 
 def test_a_shared_invoice_opens_in_the_clients_language_and_views_are_recorded(service, owner):
     invoice_id, link = shared_invoice(owner)
-    assert link["url"] == f"/portal/{link['token']}" and link["expires_at"] is None
+    assert link["url"] == f"/portal/{link['token']}"
+    # Every link expires; without expires_in_days after the default 90 days.
+    expires = datetime.fromisoformat(link["expires_at"])
+    assert timedelta(days=89) < expires - datetime.now(UTC) <= timedelta(days=90)
     assert len(link["token"]) >= 43, "at least 256 bits, URL-safe"
 
     anonymous = service.client

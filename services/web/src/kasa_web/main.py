@@ -73,6 +73,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     vendor = settings.vendor_dir
     app.mount("/static/vendor/htmx", StaticFiles(directory=vendor / "htmx.org" / "dist"))
     app.mount("/static/vendor/pico", StaticFiles(directory=vendor / "@picocss" / "pico" / "css"))
+    # The gateway's API docs page loads Swagger UI from here, never from a CDN. Not checked at
+    # start: the pages work without it.
+    swagger = StaticFiles(directory=vendor / "swagger-ui-dist", check_dir=False)
+    app.mount("/static/vendor/swagger-ui", swagger)
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)

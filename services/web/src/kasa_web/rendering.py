@@ -11,6 +11,7 @@ from fastapi import Request
 from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import Response
 
+from kasa_servicekit.auth import outranks
 from kasa_web import i18n
 from kasa_web.settings import PACKAGE
 from kasa_web.viewer import THEME_COOKIE, THEMES
@@ -61,6 +62,18 @@ def role_label(role: str) -> str:
 
 
 env.globals["role_label"] = role_label
+
+
+@jinja2.pass_context
+def allowed(context: Any, role: str) -> bool:
+    """Whether the signed-in person's role is ``role`` or above (the API's role matrix), so a
+    page offers only the actions the API would accept from them: ``{% if allowed("admin") %}``."""
+    viewer = context.get("viewer")
+    principal = getattr(viewer, "principal", None)
+    return principal is not None and outranks(str(getattr(principal, "role", "")), role)
+
+
+env.globals["allowed"] = allowed
 
 
 def gettext(message: str, **variables: Any) -> str:

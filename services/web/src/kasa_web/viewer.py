@@ -4,6 +4,7 @@ The gateway checks the cookie (and the CSRF token of every change) before a requ
 the web; the web verifies the token itself, like every service, and calls the API with it.
 """
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -13,11 +14,14 @@ import jwt
 from fastapi import Depends, Request
 from starlette.responses import Response
 
-from kasa_servicekit.auth import JwksVerifier, Principal
+from kasa_servicekit.auth import JwksVerifier, Principal, outranks
 from kasa_servicekit.problems import ProblemError
 from kasa_web import i18n
 
-CSRF_COOKIE = "kasa_csrf"
+CSRF_HEADER = "x-csrf-token"
+"""The gateway hands a page the session's CSRF token in the header the page sends it back in;
+the web never reads the session's cookies, whose names are the gateway's to choose."""
+CSRF_TOKEN = re.compile(r"[0-9a-f]{64}")
 LANGUAGE_COOKIE = "kasa_lang"
 THEME_COOKIE = "kasa_theme"
 THEMES = ("light", "dark")
@@ -101,7 +105,12 @@ class Viewer:
 
     @property
     def can_write(self) -> bool:
-        return self.principal.role != "viewer"
+        return self.at_least("member")
+
+    def at_least(self, role: str) -> bool:
+        """Whether the person's role allows what ``role`` may do (the API's role matrix), so a
+        page offers only the actions the API would accept from them."""
+        return outranks(self.principal.role, role)
 
 
 def bearer(request: Request) -> str | None:
@@ -121,6 +130,13 @@ def page_locale(request: Request, setting: str | None = None) -> str:
     return locale
 
 
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token for the page's forms; anything but a token's shape is dropped
+    (it ends up in attributes and a header of the page)."""
+    value = request.headers.get(CSRF_HEADER, "")
+    return value if CSRF_TOKEN.fullmatch(value) else ""
+
+
 async def optional_viewer(request: Request) -> Viewer | None:
     token = bearer(request)
     if token is None:
@@ -136,7 +152,7 @@ async def optional_viewer(request: Request) -> Viewer | None:
     me = await profiles.get(request, token, principal)
     locale = page_locale(request, me.get("locale"))
     request.state.locale = locale
-    viewer = Viewer(token, principal, request.cookies.get(CSRF_COOKIE, ""), locale, me)
+    viewer = Viewer(token, principal, csrf_token(request), locale, me)
     request.state.viewer = viewer
     return viewer
 

@@ -1,7 +1,17 @@
-"""Where the services and the broker are, from the environment."""
+"""Where the services and the broker are, and the operator token, from the environment.
 
+``kasa`` talks to each service's internal ops listener (``OPS_PORT``, the public port + 1000
+in the local stack), never to its public port. The token is ``OPS_TOKEN``, or the file the
+local stack generates (``KASA_OPS_TOKEN_FILE``, by default ``<KASA_DATA_DIR>/ops-token``).
+The broker URL is ``AMQP_URL``, or the local stack's replay user (``kasa-ops``) when the
+stack has made one.
+"""
+
+import json
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 SERVICES = ("gateway", "integrations", "ledger", "invoicing", "audit")
 LOCAL_PORTS = {
@@ -11,30 +21,64 @@ LOCAL_PORTS = {
     "invoicing": 8103,
     "audit": 8104,
 }
+OPS_PORT_OFFSET = 1000
+LOCAL_OPS_PORTS = {name: port + OPS_PORT_OFFSET for name, port in LOCAL_PORTS.items()}
+"""Where the local stack's ops listeners are."""
+LOCAL_AMQP = "127.0.0.1:5672"
+REPLAY_USER = "kasa-ops"
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("KASA_DATA_DIR") or ".data")
+
+
+def _token() -> str | None:
+    if token := os.environ.get("OPS_TOKEN", "").strip():
+        return token
+    path = Path(os.environ.get("KASA_OPS_TOKEN_FILE") or _data_dir() / "ops-token")
+    try:
+        return path.read_text().strip() or None
+    except OSError:
+        return None
+
+
+def _amqp_url() -> str:
+    if url := os.environ.get("AMQP_URL"):
+        return url
+    try:
+        passwords = json.loads((_data_dir() / "broker-users.json").read_text())
+        password = passwords[REPLAY_USER]
+    except (OSError, ValueError, KeyError):
+        return f"amqp://guest:guest@{LOCAL_AMQP}/"
+    return f"amqp://{REPLAY_USER}:{quote(password, safe='')}@{LOCAL_AMQP}/"
 
 
 @dataclass(frozen=True)
 class OpsConfig:
     amqp_url: str
     service_urls: dict[str, str] = field(default_factory=dict)
+    """Each service's ops listener."""
     ops_token: str | None = None
 
     @classmethod
     def from_env(cls) -> "OpsConfig":
-        """From ``AMQP_URL``, ``KASA_<SERVICE>_URL`` (local stack by default), ``OPS_TOKEN``."""
+        """From ``AMQP_URL``, ``KASA_<SERVICE>_OPS_URL`` (the local stack's ops listeners by
+        default) and ``OPS_TOKEN`` or the local stack's token file."""
         urls = {
-            name: os.environ.get(f"KASA_{name.upper()}_URL", f"http://127.0.0.1:{port}")
-            for name, port in LOCAL_PORTS.items()
+            name: os.environ.get(f"KASA_{name.upper()}_OPS_URL", f"http://127.0.0.1:{port}")
+            for name, port in LOCAL_OPS_PORTS.items()
         }
-        return cls(
-            amqp_url=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
-            service_urls=urls,
-            ops_token=os.environ.get("OPS_TOKEN") or None,
-        )
+        return cls(amqp_url=_amqp_url(), service_urls=urls, ops_token=_token())
 
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.ops_token}"} if self.ops_token else {}
+
+    @property
+    def broker_user(self) -> str | None:
+        """The broker user ``kasa`` publishes replays as; set as their ``user_id``."""
+        username = urlsplit(self.amqp_url).username
+        return unquote(username) if username else None
 
     def url(self, service: str) -> str:
         if service not in self.service_urls:

@@ -1,7 +1,9 @@
 """``kasa dlq``: look at parked messages, send them back for another try, or drop them.
 
 A requeued message keeps its ``message_id`` (the event id) and goes through ``kasa.replay`` to
-its own queue only, so a consumer that already applied it acknowledges it without effect.
+its own queue only, so a consumer that already applied it acknowledges it without effect. It
+is published as ``kasa``'s broker user (the replay user), the only one consumers accept on
+``kasa.replay``. A message parked because its sender was not its owner is never requeued.
 """
 
 import json
@@ -13,7 +15,8 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
-from kasa_servicekit.consumers import FAILURE_HEADERS
+from kasa_servicekit.bus import broker_user
+from kasa_servicekit.consumers import FAILURE_HEADERS, SENDER_HEADER, UntrustedSenderError
 from kasa_servicekit.topology import REPLAY_EXCHANGE, parking_queue
 
 
@@ -72,6 +75,13 @@ async def _parked(amqp_url: str, queue: str) -> AsyncIterator[tuple[AbstractChan
         await connection.close()
 
 
+def forged(message: AbstractIncomingMessage) -> bool:
+    """Parked because its consumer refused its sender: requeuing would launder a forgery."""
+    error = (message.headers or {}).get("x-error")
+    text = error.decode(errors="replace") if isinstance(error, bytes) else str(error or "")
+    return text.startswith(UntrustedSenderError.__name__)
+
+
 def _selected(
     message: AbstractIncomingMessage, event_type: str | None, message_ids: set[str]
 ) -> bool:
@@ -115,19 +125,27 @@ async def requeue(
     message_ids: set[str] | None = None,
     scan: int = 10_000,
 ) -> list[str]:
-    """Send matching parked messages back to ``queue``; returns their message ids."""
+    """Send matching parked messages back to ``queue``; returns their message ids.
+
+    Messages parked for an untrusted sender stay parked (``kasa dlq discard`` drops them).
+    """
     done: list[str] = []
+    user = broker_user(amqp_url)
     async with _parked(amqp_url, queue) as (channel, parked):
         exchange = await channel.get_exchange(REPLAY_EXCHANGE)
         for message in await _fetch(parked, scan):
             if len(done) >= limit or not _selected(message, event_type, message_ids or set()):
                 continue
-            headers = {k: v for k, v in (message.headers or {}).items() if k not in FAILURE_HEADERS}
+            if forged(message):
+                continue
+            dropped = (*FAILURE_HEADERS, SENDER_HEADER)
+            headers = {k: v for k, v in (message.headers or {}).items() if k not in dropped}
             headers["x-requeued-from"] = parking_queue(queue)
             await exchange.publish(
                 aio_pika.Message(
                     message.body,
                     message_id=message.message_id,
+                    user_id=user,
                     type=message.type,
                     correlation_id=message.correlation_id,
                     timestamp=message.timestamp,

@@ -4,6 +4,10 @@ Events are read from the ``kasa.events.archive`` stream from a point in time, fi
 published to ``kasa.replay`` with each target queue as routing key. Consumers' inboxes make a
 replay safe to run twice. Progress is checkpointed to a file so an interrupted replay resumes
 where it stopped (RabbitMQ 3.10 keeps no stream position for AMQP 0-9-1 clients).
+
+Replays are published as ``kasa``'s broker user (``user_id``), the replay user consumers
+accept only on ``kasa.replay``; ``x-original-user-id`` records the archived publisher where
+the stream kept it.
 """
 
 import asyncio
@@ -19,6 +23,7 @@ import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
 
 from kasa_ops.topics import topic_matches
+from kasa_servicekit.bus import broker_user
 from kasa_servicekit.topology import ARCHIVE_STREAM, REPLAY_EXCHANGE
 
 
@@ -72,13 +77,16 @@ class ReplayProgress:
         return cls()
 
 
-def _from_stream(message: AbstractIncomingMessage) -> aio_pika.Message:
+def _from_stream(message: AbstractIncomingMessage, user: str | None) -> aio_pika.Message:
     headers = dict(message.headers or {})
     headers.pop("x-stream-offset", None)
     headers["x-replayed"] = True
+    if message.user_id:
+        headers["x-original-user-id"] = message.user_id
     return aio_pika.Message(
         message.body,
         message_id=message.message_id,
+        user_id=user,
         type=message.type,
         correlation_id=message.correlation_id,
         timestamp=message.timestamp,
@@ -88,11 +96,12 @@ def _from_stream(message: AbstractIncomingMessage) -> aio_pika.Message:
     )
 
 
-def _from_archive(routing_key: str, body: bytes) -> aio_pika.Message:
+def _from_archive(routing_key: str, body: bytes, user: str | None) -> aio_pika.Message:
     envelope = json.loads(body)
     return aio_pika.Message(
         body,
         message_id=str(envelope["event_id"]),
+        user_id=user,
         type=routing_key,
         correlation_id=envelope.get("correlation_id"),
         content_type="application/json",
@@ -147,7 +156,7 @@ async def replay_from_stream(
                 if targets:
                     progress.matched += 1
                     if not dry_run:
-                        copy = _from_stream(message)
+                        copy = _from_stream(message, broker_user(amqp_url))
                         pending += [
                             asyncio.ensure_future(_publish(exchange, copy, queue))
                             for queue in targets
@@ -200,7 +209,7 @@ async def replay_from_audit(
                     continue
                 progress.matched += 1
                 if not dry_run:
-                    copy = _from_archive(line["routing_key"], body)
+                    copy = _from_archive(line["routing_key"], body, broker_user(amqp_url))
                     pending += [_publish(exchange, copy, queue) for queue in targets]
                     progress.published += len(targets)
                 if rate:

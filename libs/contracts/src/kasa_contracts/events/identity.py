@@ -10,8 +10,20 @@ from kasa_contracts.changes import FieldChange
 from kasa_contracts.envelope import EventPayload
 from kasa_contracts.spec import EventSpec
 
+ADDRESS_MAX_LENGTH = 100
+USER_AGENT_MAX_LENGTH = 512
 
-class UserRegistered(EventPayload):
+
+class FromClient(EventPayload):
+    """Where a sign-in event came from: the client's address (as the gateway resolved it,
+    behind trusted proxies only) and the ``User-Agent`` it sent (truncated). Both optional:
+    events published before they were added carry neither."""
+
+    address: str | None = Field(default=None, max_length=ADDRESS_MAX_LENGTH)
+    user_agent: str | None = Field(default=None, max_length=USER_AGENT_MAX_LENGTH)
+
+
+class UserRegistered(FromClient):
     """A person created an account and, with it, their first workspace."""
 
     event_type = "identity.user.registered"
@@ -23,7 +35,7 @@ class UserRegistered(EventPayload):
     workspace_name: str
 
 
-class UserLoggedIn(EventPayload):
+class UserLoggedIn(FromClient):
     """A person signed in with their password and got tokens or a web session.
 
     ``switch``: a signed-in member took tokens for another of their workspaces; the event is
@@ -38,8 +50,28 @@ class UserLoggedIn(EventPayload):
     method: Literal["token", "web_session", "switch"] = "token"
 
 
-class UserLockedOut(EventPayload):
-    """Too many failed sign-ins: the account refuses sign-ins until ``locked_until``."""
+class UserSignInFailed(FromClient):
+    """A sign-in to an existing account was refused for a wrong password.
+
+    One event per checked attempt; attempts refused unchecked while their address must wait
+    are not events (``UserLockedOut`` marks the wait). ``failures`` counts the recent failures
+    for this account from this address, this one included. A sign-in with an unknown email
+    belongs to no workspace and is not an event.
+    """
+
+    event_type = "identity.user.sign_in_failed"
+    entity_type = "user"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+    failures: int
+
+
+class UserLockedOut(FromClient):
+    """Too many failed sign-ins for this account from one address: that address must wait
+    until ``locked_until`` before it may try this account again. Other addresses, the
+    account's owner among them, are not held back; every further failure from the same
+    address makes the wait longer."""
 
     event_type = "identity.user.locked_out"
     entity_type = "user"
@@ -53,7 +85,7 @@ class UserLockedOut(EventPayload):
 Role = Literal["owner", "admin", "member", "viewer"]
 
 
-class UserLoggedOut(EventPayload):
+class UserLoggedOut(FromClient):
     """A person ended a session: signed out of the browser or gave up their tokens."""
 
     event_type = "identity.user.logged_out"
@@ -135,7 +167,7 @@ class MemberAdded(EventPayload):
 
 
 class MemberUpdated(EventPayload):
-    """A member's role changed."""
+    """A member's role changed; their sessions in the workspace were revoked with it."""
 
     event_type = "identity.member.updated"
     entity_type = "member"
@@ -156,11 +188,47 @@ class MemberRemoved(EventPayload):
     role: Role
 
 
+REVOCATION_REASONS = (
+    "logged_out",
+    "password_changed",
+    "member_removed",
+    "role_changed",
+    "refresh_reused",
+)
+"""The reasons the gateway gives today. Consumers must accept any other value: a revocation
+is never to be dropped because its reason is new."""
+
+MAX_REVOKED_SESSIONS = 1000
+"""Sessions per event; more are split over several events."""
+
+
+class SessionRevoked(EventPayload):
+    """Sessions were ended: every service refuses their access tokens until they expire.
+
+    ``session_ids`` are the ``sid`` claims of the tokens to refuse (refresh-token families and
+    web sessions). ``workspace_id`` is the workspace the sessions acted in, or none when they
+    span the user's workspaces (a password change). ``reason`` is one of
+    ``REVOCATION_REASONS`` or a newer one. No access token of these sessions lives past
+    ``tokens_expire_by``: a deny entry may be forgotten then.
+    """
+
+    event_type = "identity.session.revoked"
+    entity_type = "user"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+    session_ids: list[UUID] = Field(min_length=1, max_length=MAX_REVOKED_SESSIONS)
+    workspace_id: UUID | None = None
+    reason: str = Field(min_length=1, max_length=64)
+    tokens_expire_by: datetime
+
+
 SPECS = [
     EventSpec(UserRegistered, "gateway", ("audit",)),
     EventSpec(UserLoggedIn, "gateway", ("audit",)),
     EventSpec(UserLoggedOut, "gateway", ("audit",)),
     EventSpec(UserLockedOut, "gateway", ("audit",)),
+    EventSpec(UserSignInFailed, "gateway", ("audit",)),
     EventSpec(PasswordChanged, "gateway", ("audit",)),
     EventSpec(ProfileChanged, "gateway", ("audit",)),
     EventSpec(WorkspaceCreated, "gateway", ("audit",)),
@@ -169,4 +237,8 @@ SPECS = [
     EventSpec(MemberAdded, "gateway", ("audit",)),
     EventSpec(MemberUpdated, "gateway", ("audit",)),
     EventSpec(MemberRemoved, "gateway", ("audit",)),
+    # Every process that verifies tokens listens, each on a queue of its own instance.
+    EventSpec(
+        SessionRevoked, "gateway", ("audit", "gateway", "integrations", "invoicing", "ledger")
+    ),
 ]

@@ -1,11 +1,20 @@
 """GET /api/v1/audit-events/export: a filtered range of the trail as JSON Lines or CSV.
 
 The file is streamed while the trail is read in batches (``app/audit_events.py``).
+
+CSV files are opened in spreadsheets, and the trail holds text other people chose (a display
+name, a plugin's name, a correlation id), so no text cell may start a formula: one starting
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (after any spaces) gets a leading
+``'``. Numbers are
+written as numbers (``seq``, ``event_version``), and a text cell that is a plain decimal
+number (``-1200.50``) is left as it is: a spreadsheet reads it as that number, never as a
+formula. JSON Lines are data for programs and are exported unchanged.
 """
 
 import csv
 import io
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Literal
 from uuid import UUID
@@ -57,6 +66,20 @@ async def _entries(
         yield [AuditEntryOut.of(r) for r in rows]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def neutralized(value: object) -> object:
+    """A cell value no spreadsheet runs as a formula (see the module's docstring)."""
+    # Leading spaces too: some spreadsheets skip them before reading a formula.
+    if not isinstance(value, str) or not value.lstrip(" ").startswith(_FORMULA_START):
+        return value
+    if _PLAIN_NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
 def _csv_row(entry: AuditEntryOut) -> list[object]:
     data = entry.model_dump(mode="json")
     data |= {
@@ -67,7 +90,22 @@ def _csv_row(entry: AuditEntryOut) -> list[object]:
         "source_plugin_version": entry.source.get("plugin_version"),
         "changes": json.dumps(data["changes"], ensure_ascii=False, sort_keys=True),
     }
-    return ["" if data[c] is None else data[c] for c in CSV_COLUMNS]
+    return ["" if data[c] is None else neutralized(data[c]) for c in CSV_COLUMNS]
+
+
+async def _first_read(
+    batches: AsyncIterator[list[AuditEntryOut]],
+) -> AsyncIterator[list[AuditEntryOut]]:
+    """``batches`` with the first one read now, before the answer starts: a filter the
+    database refuses is then a problem answer, not a file cut off after its headers."""
+    first = await anext(batches)
+
+    async def replayed() -> AsyncIterator[list[AuditEntryOut]]:
+        yield first
+        async for batch in batches:
+            yield batch
+
+    return replayed()
 
 
 async def _jsonl(batches: AsyncIterator[list[AuditEntryOut]]) -> AsyncIterator[str]:
@@ -94,7 +132,7 @@ async def export_audit_events(
     filters: Filters,
     format: Literal["jsonl", "csv"] = "jsonl",
 ) -> StreamingResponse:
-    batches = _entries(Entries(db), principal.workspace_id, filters)
+    batches = await _first_read(_entries(Entries(db), principal.workspace_id, filters))
     content = _csv(batches) if format == "csv" else _jsonl(batches)
     return StreamingResponse(
         content,

@@ -24,6 +24,10 @@ def describe(envelope: RawEnvelope) -> dict[str, Any]:
     if payload.get("plugin"):
         source["plugin"] = payload["plugin"]
         source["plugin_version"] = payload.get("plugin_version")
+    # Sign-in events say where the person was: the address and browser belong to the source.
+    for client_field in ("address", "user_agent"):
+        if envelope.routing_key.startswith("identity.") and payload.get(client_field):
+            source[client_field] = payload[client_field]
     return {
         "entity_type": entity_type,
         "entity_id": None if entity_value is None else str(entity_value),

@@ -8,17 +8,18 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from kasa_gateway.api.auth_bodies import SwitchIn, TokenIn
 from kasa_gateway.api.deps import (
-    ClientAddress,
+    ClientDep,
     Keys,
     LimitersDep,
     Settings,
     Store,
     bearer_session_id,
 )
-from kasa_gateway.app import accounts
+from kasa_gateway.app import accounts, revocations
 from kasa_gateway.domain.password_policy import MAX_LENGTH, MIN_LENGTH
 from kasa_gateway.tokens.access import IssuedTokens
-from kasa_servicekit.auth import CurrentPrincipal, current_principal
+from kasa_servicekit.auth import MIN_ROLE, ViewerPrincipal, current_principal
+from kasa_servicekit.minimum_roles import PUBLIC
 from kasa_servicekit.service import Events
 
 router = APIRouter(tags=["auth"])
@@ -77,20 +78,38 @@ async def jwks(keys: Keys) -> dict[str, Any]:
     return {"keys": keys.jwks}
 
 
+@router.get("/.well-known/revoked-sessions.json", include_in_schema=False)
+async def revoked_sessions(store: Store, settings: Settings) -> dict[str, Any]:
+    """The revoked sessions whose access tokens may still be alive, with when they are gone
+    (Unix seconds): what a service refuses besides what its revocation queue brings. Session
+    ids only: nothing here identifies a person or lets anyone act."""
+    return {
+        "sessions": [
+            {"sid": str(sid), "until": int(until.timestamp()) + 1}
+            for sid, until in await revocations.in_force(store, settings)
+        ]
+    }
+
+
 @router.post(
     "/api/v1/auth/register",
     status_code=status.HTTP_201_CREATED,
     response_model=RegisteredOut,
     responses={409: {"description": "The email is taken"}, **LIMITED},
+    openapi_extra={MIN_ROLE: PUBLIC},
 )
 async def register(
-    body: RegisterIn, store: Store, events: Events, limiters: LimitersDep, address: ClientAddress
+    body: RegisterIn, store: Store, events: Events, limiters: LimitersDep, client: ClientDep
 ) -> RegisteredOut:
+    """A new account owning a new workspace. An email already taken is refused (409); the
+    registrations per address are limited (429), which bounds how many emails one address can
+    try that way."""
     user, workspace = await accounts.register(
         store,
         events,
         limiters,
-        address=address,
+        address=client.address,
+        user_agent=client.user_agent,
         email=body.email,
         password=body.password,
         name=body.name,
@@ -101,7 +120,12 @@ async def register(
     )
 
 
-@router.post("/api/v1/auth/token", response_model=TokenOut, responses={**UNAUTHORIZED, **LIMITED})
+@router.post(
+    "/api/v1/auth/token",
+    response_model=TokenOut,
+    responses={**UNAUTHORIZED, **LIMITED},
+    openapi_extra={MIN_ROLE: PUBLIC},
+)
 async def token(
     body: TokenIn,
     store: Store,
@@ -109,10 +133,14 @@ async def token(
     settings: Settings,
     keys: Keys,
     limiters: LimitersDep,
-    address: ClientAddress,
+    client: ClientDep,
 ) -> TokenOut:
-    """Sign in with email and password: an access token and a refresh token."""
-    credentials = accounts.Credentials(body.email, body.password, address)
+    """Sign in with email and password: an access token and a refresh token.
+
+    Failed attempts count per account and address: after a few, that address waits (429 with
+    ``Retry-After``), longer with every further failure; other addresses are not held back.
+    """
+    credentials = accounts.Credentials(body.email, body.password, client.address, client.user_agent)
     return TokenOut.of(await accounts.log_in(store, events, settings, keys, limiters, credentials))
 
 
@@ -120,15 +148,27 @@ async def token(
     "/api/v1/auth/refresh",
     response_model=TokenOut,
     responses={401: {"description": "Unknown, expired, revoked or reused refresh token"}},
+    openapi_extra={MIN_ROLE: PUBLIC},
 )
-async def refresh(body: RefreshIn, store: Store, settings: Settings, keys: Keys) -> TokenOut:
+async def refresh(
+    body: RefreshIn, store: Store, settings: Settings, keys: Keys, events: Events
+) -> TokenOut:
     """Trade a refresh token for new tokens; the old refresh token stops working."""
-    return TokenOut.of(await accounts.refresh(store, settings, keys, body.refresh_token))
+    return TokenOut.of(await accounts.refresh(store, settings, keys, body.refresh_token, events))
 
 
-@router.post("/api/v1/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/api/v1/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra={MIN_ROLE: PUBLIC},
+)
 async def logout(
-    request: Request, store: Store, events: Events, body: LogoutIn | None = None
+    request: Request,
+    store: Store,
+    events: Events,
+    client: ClientDep,
+    settings: Settings,
+    body: LogoutIn | None = None,
 ) -> Response:
     """End a session: the one of the given refresh token and/or of the bearer token."""
     principal = await current_principal(request) if request.headers.get("authorization") else None
@@ -138,6 +178,8 @@ async def logout(
         principal=principal,
         session_id=bearer_session_id(request) if principal else None,
         refresh_token=body.refresh_token if body else None,
+        client=client,
+        settings=settings,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -149,14 +191,15 @@ async def logout(
 )
 async def switch_workspace(
     body: SwitchIn,
-    principal: CurrentPrincipal,
+    principal: ViewerPrincipal,
     store: Store,
     events: Events,
     settings: Settings,
     keys: Keys,
+    client: ClientDep,
 ) -> TokenOut:
     """New tokens acting in another workspace the caller belongs to."""
     tokens = await accounts.switch_workspace(
-        store, events, settings, keys, principal, body.workspace_id
+        store, events, settings, keys, principal, body.workspace_id, client
     )
     return TokenOut.of(tokens)

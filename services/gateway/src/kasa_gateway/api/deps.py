@@ -6,9 +6,14 @@ from uuid import UUID
 import jwt
 from fastapi import Depends, Request
 
+from kasa_contracts.events.identity import ADDRESS_MAX_LENGTH, USER_AGENT_MAX_LENGTH
+from kasa_gateway.app.accounts import Client
 from kasa_gateway.db.identities import IdentityStore
 from kasa_gateway.domain.rate_limits import Limiters
+from kasa_gateway.guards import client_address as resolved_address
 from kasa_gateway.settings import GatewaySettings
+from kasa_gateway.tokens.client_address import HEADER as VOUCHED_ADDRESS
+from kasa_gateway.tokens.client_address import ClientAddresses
 from kasa_gateway.tokens.signing_keys import KeyRing
 
 
@@ -25,11 +30,25 @@ async def get_limiters(request: Request) -> Limiters:
 
 
 async def get_store(request: Request) -> IdentityStore:
-    return IdentityStore(request.app.state.runtime.db)
+    # Sessions a use case ends are refused by this instance as soon as it commits.
+    return IdentityStore(request.app.state.runtime.db, request.app.state.revoked_sessions)
 
 
 async def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """Who is signing in or registering: the address the web application hands back for a
+    person on one of its pages (vouched for by this gateway), else the request's own."""
+    vouched = request.headers.get(VOUCHED_ADDRESS)
+    if vouched:
+        addresses: ClientAddresses = request.app.state.client_addresses
+        address = addresses.vouched(vouched)
+        if address is not None:
+            return address[:ADDRESS_MAX_LENGTH]
+    return resolved_address(request.scope, request.app.state)[:ADDRESS_MAX_LENGTH]
+
+
+async def client(request: Request) -> Client:
+    agent = request.headers.get("user-agent")
+    return Client(await client_address(request), agent[:USER_AGENT_MAX_LENGTH] if agent else None)
 
 
 def bearer_session_id(request: Request) -> UUID | None:
@@ -47,3 +66,4 @@ Keys = Annotated[KeyRing, Depends(get_keys)]
 LimitersDep = Annotated[Limiters, Depends(get_limiters)]
 Store = Annotated[IdentityStore, Depends(get_store)]
 ClientAddress = Annotated[str, Depends(client_address)]
+ClientDep = Annotated[Client, Depends(client)]

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from kasa_gateway.api.deps import Settings, Store
 from kasa_gateway.app import invitations
 from kasa_gateway.db.tables import Invitation
-from kasa_servicekit.auth import CurrentPrincipal
+from kasa_servicekit.auth import AdminPrincipal, CurrentPrincipal, ViewerPrincipal
 from kasa_servicekit.service import Events
 
 router = APIRouter(prefix="/api/v1/invitations", tags=["workspaces"])
@@ -72,7 +72,7 @@ def _out(invitation: Invitation) -> InvitationOut:
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CreatedInvitationOut)
 async def invite(
     body: InvitationIn,
-    principal: CurrentPrincipal,
+    principal: AdminPrincipal,
     store: Store,
     events: Events,
     settings: Settings,
@@ -92,7 +92,7 @@ async def pending(principal: CurrentPrincipal, store: Store) -> InvitationList:
 
 @router.delete("/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke(
-    invitation_id: UUID, principal: CurrentPrincipal, store: Store, events: Events
+    invitation_id: UUID, principal: AdminPrincipal, store: Store, events: Events
 ) -> Response:
     """Withdraw an invitation (owners and admins)."""
     await invitations.revoke(store, events, principal, invitation_id)
@@ -101,7 +101,7 @@ async def revoke(
 
 @router.post("/accept", response_model=AcceptedOut)
 async def accept(
-    body: AcceptIn, principal: CurrentPrincipal, store: Store, events: Events
+    body: AcceptIn, principal: ViewerPrincipal, store: Store, events: Events
 ) -> AcceptedOut:
     """Join the workspace of an invitation made out to the caller's email.
 

@@ -7,10 +7,10 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from kasa_gateway.api.deps import LimitersDep, Store, bearer_session_id
+from kasa_gateway.api.deps import LimitersDep, Settings, Store, bearer_session_id
 from kasa_gateway.app import profile
 from kasa_gateway.domain.password_policy import MAX_LENGTH, MIN_LENGTH
-from kasa_servicekit.auth import CurrentPrincipal
+from kasa_servicekit.auth import CurrentPrincipal, ViewerPrincipal
 from kasa_servicekit.problems import ProblemError
 from kasa_servicekit.service import Events
 
@@ -62,7 +62,7 @@ async def me(principal: CurrentPrincipal, store: Store) -> MeOut:
 
 @router.patch("", response_model=MeOut)
 async def update_profile(
-    body: ProfileIn, principal: CurrentPrincipal, store: Store, events: Events
+    body: ProfileIn, principal: ViewerPrincipal, store: Store, events: Events
 ) -> MeOut:
     """Change one's own name or language; only the fields sent change."""
     wanted = body.model_dump(exclude_unset=True)
@@ -95,10 +95,11 @@ class PasswordChangeIn(BaseModel):
 async def change_password(
     body: PasswordChangeIn,
     request: Request,
-    principal: CurrentPrincipal,
+    principal: ViewerPrincipal,
     store: Store,
     events: Events,
     limiters: LimitersDep,
+    settings: Settings,
 ) -> Response:
     """Change the password; every other session of the account is revoked."""
     await profile.change_password(
@@ -109,5 +110,6 @@ async def change_password(
         bearer_session_id(request),
         current=body.current_password,
         new=body.new_password,
+        settings=settings,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

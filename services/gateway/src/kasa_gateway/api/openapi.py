@@ -1,4 +1,10 @@
-"""``GET /api/v1/openapi.json``: the merged API description; ``/api/docs`` renders it."""
+"""``GET /api/v1/openapi.json``: the merged API description; ``/api/docs`` renders it.
+
+Swagger UI comes from Kasa itself, never a CDN: the web application serves the pinned
+``swagger-ui-dist`` package (``services/web/package.json``, locked with its integrity hash)
+under ``/static/vendor/swagger-ui/``, and the page's own start script is served here, so the
+page's policy allows nothing but this origin.
+"""
 
 import asyncio
 import logging
@@ -7,7 +13,7 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from kasa_gateway.domain.openapi_merge import merge
 from kasa_gateway.domain.route_table import PAGES_OWNER
@@ -17,7 +23,20 @@ log = logging.getLogger("kasa.gateway.openapi")
 router = APIRouter(include_in_schema=False)
 
 CACHE_SECONDS = 30.0
-SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
+SWAGGER_UI = "/static/vendor/swagger-ui"
+DOCS_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+DOCS_PAGE = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Kasa API</title>
+<link rel="stylesheet" href="{SWAGGER_UI}/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="{SWAGGER_UI}/swagger-ui-bundle.js"></script>
+<script src="/api/docs/start.js"></script>
+</body></html>"""
+# A file, not an inline script: the policy allows no inline code.
+DOCS_START = 'SwaggerUIBundle({url: "/api/v1/openapi.json", dom_id: "#ui"});\n'
 
 
 async def _fetch(client: httpx.AsyncClient, service: str, base_url: str) -> dict[str, Any] | None:
@@ -63,16 +82,13 @@ async def openapi(request: Request) -> JSONResponse:
 
 @router.get("/api/docs")
 async def docs() -> HTMLResponse:
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Kasa API</title>
-<link rel="stylesheet" href="{SWAGGER_UI}/swagger-ui.css"></head>
-<body><div id="ui"></div>
-<script src="{SWAGGER_UI}/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({{url: "/api/v1/openapi.json", dom_id: "#ui"}});</script>
-</body></html>"""
-    policy = (
-        "default-src 'none'; "
-        f"script-src 'unsafe-inline' {SWAGGER_UI}/; style-src {SWAGGER_UI}/; "
-        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
+    return HTMLResponse(DOCS_PAGE, headers={"Content-Security-Policy": DOCS_POLICY})
+
+
+@router.get("/api/docs/start.js")
+async def docs_start() -> Response:
+    return Response(
+        DOCS_START,
+        media_type="text/javascript",
+        headers={"Cache-Control": "public, max-age=3600"},
     )
-    return HTMLResponse(page, headers={"Content-Security-Policy": policy})

@@ -23,6 +23,8 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response, StreamingResponse
 
 from kasa_gateway.domain.route_table import PAGES_OWNER, PORTAL_OWNER, RESOURCE_OWNERS
+from kasa_gateway.guards import client_address
+from kasa_gateway.tokens.client_address import HEADER as VOUCHED_ADDRESS
 from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.problems import ProblemError
 from kasa_servicekit.tracing import inject_headers
@@ -117,8 +119,8 @@ async def close_upstream_clients(app: FastAPI) -> None:
         await client.aclose()
 
 
-def _request_headers(request: Request) -> list[tuple[str, str]]:
-    skipped = HOP_BY_HOP | {"x-request-id", "x-forwarded-for"}
+def _request_headers(request: Request, service: str) -> list[tuple[str, str]]:
+    skipped = HOP_BY_HOP | {"x-request-id", "x-forwarded-for", VOUCHED_ADDRESS}
     headers = [
         (name, value.decode("latin-1"))
         for key, value in request.scope["headers"]
@@ -126,7 +128,12 @@ def _request_headers(request: Request) -> list[tuple[str, str]]:
     ]
     request_id = correlation_id_var.get() or request.headers.get("x-request-id", "")
     headers.append(("x-request-id", request_id))
-    headers.append(("x-forwarded-for", request.client.host if request.client else ""))
+    # Only the client as we resolved it travels on: what a client wrote there is not news.
+    address = client_address(request.scope, request.app.state)
+    headers.append(("x-forwarded-for", address))
+    if service == PAGES_OWNER and request.method == "POST":
+        # For the sign-in and registration calls the web makes on this person's behalf.
+        headers.append((VOUCHED_ADDRESS, request.app.state.client_addresses.vouch(address)))
     headers += list(inject_headers().items())
     return headers
 
@@ -190,7 +197,7 @@ async def forward_with_aiohttp(request: Request, service: str) -> Response:
         upstream = await session.request(
             request.method,
             aiohttp.client.URL(_upstream_url(request, service), encoded=True),
-            headers=_request_headers(request),
+            headers=_request_headers(request, service),
             data=request.stream() if _has_body(request) else None,
             allow_redirects=False,
         )
@@ -229,7 +236,7 @@ async def forward_with_httpx(request: Request, service: str) -> Response:
     upstream = client.build_request(
         request.method,
         httpx.URL(_upstream_url(request, service)),
-        headers=_request_headers(request),
+        headers=_request_headers(request, service),
         content=request.stream(),
     )
     with _upstream_failures(service, HTTPX_FAILURES, "unreachable"):

@@ -7,11 +7,12 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ValidationError
 
 from kasa_gateway.api.auth_bodies import SwitchIn, TokenIn
-from kasa_gateway.api.deps import ClientAddress, LimitersDep, Settings, Store, bearer_session_id
+from kasa_gateway.api.deps import ClientDep, LimitersDep, Settings, Store, bearer_session_id
 from kasa_gateway.app import web_sessions
 from kasa_gateway.app.accounts import Credentials
-from kasa_gateway.guards.cookie_sessions import CSRF_COOKIE, SESSION_COOKIE
-from kasa_servicekit.auth import CurrentPrincipal
+from kasa_gateway.guards.cookie_sessions import CookieNames
+from kasa_servicekit.auth import MIN_ROLE, ViewerPrincipal
+from kasa_servicekit.minimum_roles import PUBLIC
 from kasa_servicekit.problems import ProblemError
 from kasa_servicekit.service import Events
 
@@ -50,15 +51,20 @@ async def _credentials(request: Request) -> TokenIn:
     "",
     response_model=WebSessionOut,
     openapi_extra={
+        MIN_ROLE: PUBLIC,
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {"schema": TokenIn.model_json_schema()},
                 "application/x-www-form-urlencoded": {"schema": TokenIn.model_json_schema()},
             },
-        }
+        },
     },
-    responses={401: {"description": "Wrong email or password"}, 429: {"description": "Later"}},
+    responses={
+        401: {"description": "Wrong email or password"},
+        403: {"description": "Posted from another site"},
+        429: {"description": "Too many attempts; see Retry-After"},
+    },
 )
 async def sign_in(
     request: Request,
@@ -67,21 +73,24 @@ async def sign_in(
     events: Events,
     settings: Settings,
     limiters: LimitersDep,
-    address: ClientAddress,
+    client: ClientDep,
 ) -> WebSessionOut:
-    """Sign in for the browser: sets an HttpOnly session cookie and a CSRF cookie."""
+    """Sign in for the browser: sets an HttpOnly session cookie and a CSRF cookie (named
+    ``__Host-kasa_session`` and ``__Host-kasa_csrf`` when the site is served over https).
+    A post from another site is refused (403)."""
     body = await _credentials(request)
-    credentials = Credentials(body.email, body.password, address)
+    credentials = Credentials(body.email, body.password, client.address, client.user_agent)
     signed_in = await web_sessions.sign_in(store, events, settings, limiters, credentials)
+    names: CookieNames = request.app.state.cookie_names
     common: dict[str, Any] = {
         "max_age": int(signed_in.lifetime.total_seconds()),
-        "secure": settings.cookie_secure,
+        "secure": settings.secure_cookies,
         "samesite": "lax",
         "path": "/",
     }
-    response.set_cookie(SESSION_COOKIE, signed_in.token, httponly=True, **common)
+    response.set_cookie(names.session, signed_in.token, httponly=True, **common)
     # Readable by our own pages' scripts, which echo it in X-CSRF-Token.
-    response.set_cookie(CSRF_COOKIE, signed_in.csrf_token, httponly=False, **common)
+    response.set_cookie(names.csrf, signed_in.csrf_token, httponly=False, **common)
     return WebSessionOut(csrf_token=signed_in.csrf_token, expires_at=signed_in.expires_at)
 
 
@@ -94,11 +103,16 @@ async def sign_in(
     },
 )
 async def switch_workspace(
-    body: SwitchIn, request: Request, principal: CurrentPrincipal, store: Store, events: Events
+    body: SwitchIn,
+    request: Request,
+    principal: ViewerPrincipal,
+    store: Store,
+    events: Events,
+    client: ClientDep,
 ) -> Response:
     """Make the browser session act in another workspace the caller belongs to."""
     sid = bearer_session_id(request)
-    await web_sessions.switch_workspace(store, events, principal, sid, body.workspace_id)
+    await web_sessions.switch_workspace(store, events, principal, sid, body.workspace_id, client)
     # Once committed: the session's next request must act in the new workspace.
     request.app.state.web_sessions.forget(sid)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -106,13 +120,22 @@ async def switch_workspace(
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
 async def sign_out(
-    request: Request, principal: CurrentPrincipal, store: Store, events: Events
+    request: Request,
+    principal: ViewerPrincipal,
+    store: Store,
+    events: Events,
+    settings: Settings,
+    client: ClientDep,
 ) -> Response:
     """End the browser session (needs the CSRF token like any change)."""
     sid = bearer_session_id(request)
-    await web_sessions.sign_out(store, events, principal, sid)
+    await web_sessions.sign_out(store, events, principal, sid, client, settings=settings)
     request.app.state.web_sessions.forget(sid)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
+    names: CookieNames = request.app.state.cookie_names
+    # A browser ignores the removal of a ``__Host-`` cookie unless it is ``Secure`` too.
+    for name, httponly in ((names.session, True), (names.csrf, False)):
+        response.delete_cookie(
+            name, path="/", secure=settings.secure_cookies, httponly=httponly, samesite="lax"
+        )
     return response

@@ -7,10 +7,10 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from kasa_gateway.api.deps import Store
+from kasa_gateway.api.deps import Settings, Store
 from kasa_gateway.app import workspaces
 from kasa_gateway.db.tables import Membership, User
-from kasa_servicekit.auth import CurrentPrincipal
+from kasa_servicekit.auth import MIN_ROLE, AdminPrincipal, CurrentPrincipal, ViewerPrincipal
 from kasa_servicekit.service import Events
 
 router = APIRouter(prefix="/api/v1", tags=["workspaces"])
@@ -63,7 +63,7 @@ async def list_workspaces(principal: CurrentPrincipal, store: Store) -> Workspac
 
 @router.post("/workspaces", status_code=status.HTTP_201_CREATED, response_model=WorkspaceOut)
 async def create_workspace(
-    body: WorkspaceIn, principal: CurrentPrincipal, store: Store, events: Events
+    body: WorkspaceIn, principal: ViewerPrincipal, store: Store, events: Events
 ) -> WorkspaceOut:
     """A new workspace owned by the caller."""
     workspace = await workspaces.create_workspace(store, events, principal, body.name)
@@ -89,17 +89,31 @@ def _member(membership: Membership, user: User) -> MemberOut:
 
 @router.patch("/members/{user_id}", response_model=MemberOut)
 async def change_role(
-    user_id: UUID, body: MemberPatch, principal: CurrentPrincipal, store: Store, events: Events
+    user_id: UUID,
+    body: MemberPatch,
+    principal: AdminPrincipal,
+    store: Store,
+    events: Events,
+    settings: Settings,
 ) -> MemberOut:
-    """Change a member's role (owners and admins; only owners touch owners)."""
-    user, membership = await workspaces.change_role(store, events, principal, user_id, body.role)
+    """Change a member's role (owners and admins; only owners touch owners). The member's
+    sessions in this workspace end: they sign in again to act with the new role."""
+    user, membership = await workspaces.change_role(
+        store, events, principal, user_id, body.role, settings=settings
+    )
     return _member(membership, user)
 
 
-@router.delete("/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+# Leaving is open to every role, so the role is checked by the use case, not a dependency.
+@router.delete(
+    "/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra={MIN_ROLE: "admin"},
+)
 async def remove_member(
-    user_id: UUID, principal: CurrentPrincipal, store: Store, events: Events
+    user_id: UUID, principal: CurrentPrincipal, store: Store, events: Events, settings: Settings
 ) -> Response:
-    """Remove a member (owners and admins), or leave the workspace yourself."""
-    await workspaces.remove_member(store, events, principal, user_id)
+    """Remove a member (owners and admins), or leave the workspace yourself; their sessions
+    in this workspace end."""
+    await workspaces.remove_member(store, events, principal, user_id, settings=settings)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

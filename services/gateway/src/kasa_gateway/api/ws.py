@@ -15,15 +15,15 @@ import asyncio
 import contextlib
 import json
 import time
-from urllib.parse import urlsplit
 
 import jwt
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from kasa_gateway.guards.cookie_sessions import SESSION_COOKIE
+from kasa_gateway.guards import own_origin
 from kasa_gateway.push.hub import Hub
 from kasa_servicekit.auth import JwksVerifier, Principal
 from kasa_servicekit.problems import ProblemError
+from kasa_servicekit.revocations import RevokedSessions
 
 router = APIRouter()
 
@@ -34,15 +34,15 @@ UNAUTHORIZED = 4401
 def _same_origin(websocket: WebSocket) -> bool:
     """A cookie rides along with any site's socket; only our own pages may use it."""
     origin = websocket.headers.get("origin")
-    host = websocket.headers.get("host")
-    return bool(origin and host) and urlsplit(origin).netloc == host
+    public_url: str = websocket.app.state.public_url
+    return bool(origin) and own_origin(origin or "", websocket.headers.get("host"), public_url)
 
 
 async def _cookie_token(websocket: WebSocket) -> str | None:
-    cookie = websocket.cookies.get(SESSION_COOKIE)
+    state = websocket.app.state
+    cookie = websocket.cookies.get(state.cookie_names.session)
     if not cookie or not _same_origin(websocket):
         return None
-    state = websocket.app.state
     session = await state.web_sessions.live(state.runtime.db, cookie)
     if session is None:
         return None
@@ -50,10 +50,12 @@ async def _cookie_token(websocket: WebSocket) -> str | None:
     return token
 
 
-async def _authenticate(websocket: WebSocket) -> tuple[Principal, float, str | None] | None:
+async def _authenticate(
+    websocket: WebSocket,
+) -> tuple[Principal, float, str, str | None] | None:
     token = websocket.query_params.get("token")
     after = websocket.query_params.get("after")
-    if not token and SESSION_COOKIE in websocket.cookies:
+    if not token and websocket.app.state.cookie_names.session in websocket.cookies:
         token = await _cookie_token(websocket)
         if token is None:
             return None
@@ -71,8 +73,8 @@ async def _authenticate(websocket: WebSocket) -> tuple[Principal, float, str | N
         principal = await verifier.verify(token)
     except ProblemError:
         return None
-    expires = float(jwt.decode(token, options={"verify_signature": False})["exp"])
-    return principal, expires, str(after) if after else None
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return principal, float(claims["exp"]), str(claims["sid"]), str(after) if after else None
 
 
 @router.websocket("/api/v1/ws")
@@ -82,7 +84,8 @@ async def events(websocket: WebSocket) -> None:
     if authenticated is None:
         await websocket.close(UNAUTHORIZED, "a valid access token is required")
         return
-    principal, expires, after = authenticated
+    principal, expires, session_id, after = authenticated
+    revoked: RevokedSessions = websocket.app.state.revoked_sessions
     hub: Hub = websocket.app.state.hub
     listener, missed, complete = hub.subscribe(principal.workspace_id, after)
     try:
@@ -111,6 +114,9 @@ async def events(websocket: WebSocket) -> None:
                 message = getter.result()
                 if message is None:  # too slow; the client resumes from its last event
                     await websocket.close(1013, "too slow; reconnect with after=<event id>")
+                    return
+                if revoked.is_revoked(session_id):
+                    await websocket.close(UNAUTHORIZED, "the session has ended")
                     return
                 await websocket.send_text(message)
         finally:

@@ -15,9 +15,12 @@ from kasa_contracts.events.identity import (
     UserLoggedIn,
     UserLoggedOut,
     UserRegistered,
+    UserSignInFailed,
 )
+from kasa_gateway.app.revocations import announce
 from kasa_gateway.db.identities import Identities, IdentityStore
 from kasa_gateway.db.tables import Membership, RefreshToken, User, Workspace
+from kasa_gateway.domain.client_address import throttle_key
 from kasa_gateway.domain.errors import (
     EmailTaken,
     RefreshRefused,
@@ -26,7 +29,7 @@ from kasa_gateway.domain.errors import (
     WeakPassword,
     WrongCredentials,
 )
-from kasa_gateway.domain.login_throttle import LockoutPolicy, seconds_locked
+from kasa_gateway.domain.login_throttle import ThrottlePolicy, seconds_to_wait
 from kasa_gateway.domain.password_policy import password_problems
 from kasa_gateway.domain.rate_limits import Limiters
 from kasa_gateway.settings import GatewaySettings
@@ -46,12 +49,21 @@ def user_actor(user: User) -> Actor:
     return Actor(type="user", id=str(user.id), name=user.name)
 
 
-def lockout_policy(settings: GatewaySettings) -> LockoutPolicy:
-    return LockoutPolicy(
-        failures_before_lockout=settings.login_failures_before_lockout,
-        failure_window=timedelta(minutes=settings.login_failure_window_minutes),
-        lockout=timedelta(minutes=settings.lockout_minutes),
+def throttle_policy(settings: GatewaySettings) -> ThrottlePolicy:
+    return ThrottlePolicy(
+        failures_before_delay=settings.login_failures_before_delay,
+        first_delay=timedelta(seconds=settings.login_first_delay_seconds),
+        max_delay=timedelta(minutes=settings.login_max_delay_minutes),
+        forget_after=timedelta(minutes=settings.login_failure_window_minutes),
     )
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a request comes from: the client's address and the ``User-Agent`` it sent."""
+
+    address: str
+    user_agent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,11 @@ class Credentials:
     email: str
     password: str
     address: str
+    user_agent: str | None = None
+
+    @property
+    def client(self) -> Client:
+        return Client(self.address, self.user_agent)
 
 
 def check_password(password: str, email: str) -> None:
@@ -78,9 +95,14 @@ async def register(
     password: str,
     name: str,
     workspace_name: str,
+    user_agent: str | None = None,
 ) -> tuple[User, Workspace]:
-    """A new account owning a new workspace."""
-    decision = limiters.register_per_address.hit(address)
+    """A new account owning a new workspace.
+
+    A taken email is refused as such (409): until Kasa sends email it cannot answer both
+    cases alike and tell the owner instead. The per-address limit, checked first, bounds how
+    many emails one address can probe that way."""
+    decision = limiters.register_per_address.hit(throttle_key(address))
     if not decision.allowed:
         raise TooManyAttempts("too many registrations from this address", decision.reset_after)
     email = email.lower()
@@ -96,7 +118,13 @@ async def register(
         await tx.add(
             Membership(user_id=user.id, workspace_id=workspace.id, role="owner", created_at=now)
         )
-        registered = UserRegistered(user_id=user.id, name=user.name, workspace_name=workspace.name)
+        registered = UserRegistered(
+            user_id=user.id,
+            name=user.name,
+            workspace_name=workspace.name,
+            address=address,
+            user_agent=user_agent,
+        )
         await events.write(tx.session, registered, on=At(workspace.id, user_actor(user)))
     return user, workspace
 
@@ -108,19 +136,25 @@ async def authenticate(
     limiters: Limiters,
     credentials: Credentials,
 ) -> tuple[User, Membership]:
-    """Check a sign-in; unknown email and wrong password get the same answer in the same time."""
+    """Check a sign-in; unknown email and wrong password get the same answer in the same time.
+
+    Failures count per account and address: an address that failed too often for an account
+    waits, growing longer with each further failure, before it may try that account again,
+    whatever password it then brings. Other addresses are not held back.
+    """
     email = credentials.email.strip().lower()
+    address = throttle_key(credentials.address)
     for limiter, key, detail in (
-        (limiters.login_per_address, credentials.address, "from this address"),
-        (limiters.login_per_account, email, "for this account"),
+        (limiters.login_per_address, address, "from this address"),
+        (limiters.login_per_account_address, f"{address} {email}", "for this account"),
     ):
         decision = limiter.hit(key)
         if not decision.allowed:
             raise TooManyAttempts(f"too many sign-in attempts {detail}", decision.reset_after)
     async with store.reading() as tx:
-        locked = seconds_locked(await tx.locked_until(email), utcnow())
-    if locked:
-        raise TooManyAttempts("too many failed sign-ins; try again later", locked)
+        wait = seconds_to_wait(await tx.sign_in_blocked_until(email, address), utcnow())
+    if wait:
+        raise TooManyAttempts("too many failed sign-ins; try again later", wait)
     async with store.reading() as tx:
         user = await tx.user_by_email(email)
         # The same queries run for an unknown email, so timing does not tell them apart.
@@ -128,14 +162,40 @@ async def authenticate(
     verified = await verify_password(user.password_hash if user else None, credentials.password)
     if not (verified and user and membership):
         async with store.transaction() as tx:
-            failure = await tx.record_failure(lockout_policy(settings), email)
-            if failure.locked_until and user and membership:
-                locked_out = UserLockedOut(
-                    user_id=user.id, failures=failure.failures, locked_until=failure.locked_until
-                )
-                await events.write(tx.session, locked_out, on=At(membership.workspace_id, SYSTEM))
+            failure = await tx.record_failure(throttle_policy(settings), email, address)
+            if user and membership:
+                await failed(tx, events, user, membership, failure.failures, credentials)
+                if failure.blocked_until:
+                    locked_out = UserLockedOut(
+                        user_id=user.id,
+                        failures=failure.failures,
+                        locked_until=failure.blocked_until,
+                        address=credentials.address,
+                        user_agent=credentials.user_agent,
+                    )
+                    where = At(membership.workspace_id, SYSTEM)
+                    await events.write(tx.session, locked_out, on=where)
         raise WrongCredentials
     return user, membership
+
+
+async def failed(
+    tx: Identities,
+    events: EventWriter,
+    user: User,
+    membership: Membership,
+    failures: int,
+    credentials: Credentials,
+) -> None:
+    """A wrong password for a real account: recorded in its first workspace, by the system
+    (whoever tried is not known to be the account's owner)."""
+    event = UserSignInFailed(
+        user_id=user.id,
+        failures=failures,
+        address=credentials.address,
+        user_agent=credentials.user_agent,
+    )
+    await events.write(tx.session, event, on=At(membership.workspace_id, SYSTEM))
 
 
 async def issue_tokens(
@@ -175,11 +235,19 @@ async def issue_tokens(
 
 
 async def logged_in(
-    tx: Identities, events: EventWriter, user: User, membership: Membership, method: str
+    tx: Identities,
+    events: EventWriter,
+    user: User,
+    membership: Membership,
+    method: str,
+    client: Client,
 ) -> None:
-    """A sign-in into ``membership``'s workspace succeeded: the failures so far are forgiven."""
-    await tx.clear_failures(user.email)
-    event = UserLoggedIn(user_id=user.id, method=method)
+    """A sign-in into ``membership``'s workspace succeeded: the failures from its address are
+    forgiven (an attacker's elsewhere are not)."""
+    await tx.clear_failures(user.email, throttle_key(client.address))
+    event = UserLoggedIn(
+        user_id=user.id, method=method, address=client.address, user_agent=client.user_agent
+    )
     await events.write(tx.session, event, on=At(membership.workspace_id, user_actor(user)))
 
 
@@ -195,14 +263,14 @@ async def log_in(
     user, membership = await authenticate(store, events, settings, limiters, credentials)
     async with store.transaction() as tx:
         tokens = await issue_tokens(tx, settings, keys, user, membership)
-        await logged_in(tx, events, user, membership, "token")
+        await logged_in(tx, events, user, membership, "token", credentials.client)
     return tokens
 
 
 async def refresh(
-    store: IdentityStore, settings: GatewaySettings, keys: KeyRing, token: str
+    store: IdentityStore, settings: GatewaySettings, keys: KeyRing, token: str, events: EventWriter
 ) -> IssuedTokens:
-    """Rotate a refresh token; a reused one revokes its whole family."""
+    """Rotate a refresh token; a reused one revokes its whole family, access tokens included."""
     now = utcnow()
     reused = False
     async with store.transaction() as tx:
@@ -217,7 +285,19 @@ async def refresh(
             # Removed from the workspace since: the session ends here.
         else:
             reused = True
-        await tx.revoke_families([row.family_id])
+        ended = await tx.revoke_families([row.family_id])
+        # A reused token may be a stolen copy: whoever holds the family's access token loses
+        # it too. Recorded by the gateway, which noticed, not by the token's holder.
+        await announce(
+            tx,
+            events,
+            settings,
+            At(row.workspace_id, SYSTEM),
+            user_id=row.user_id,
+            sessions=ended,
+            reason="refresh_reused" if reused else "member_removed",
+            workspace_id=row.workspace_id,
+        )
     # Refused only now, after the commit: the revocation must hold.
     if reused:
         raise RefreshRefused("refresh token reused; its session has been revoked")
@@ -231,16 +311,21 @@ async def log_out(
     principal: Principal | None,
     session_id: UUID | None,
     refresh_token: str | None,
+    client: Client | None = None,
+    settings: GatewaySettings,
 ) -> None:
-    """End the session of a refresh token and/or the one the caller's access token names."""
+    """End the session of a refresh token and/or the one the caller's access token names;
+    their access tokens are refused everywhere from now on."""
     async with store.transaction() as tx:
         ended = None
+        by_refresh: list[UUID] = []
+        by_bearer: list[UUID] = []
         if refresh_token:
             ended = await tx.refresh_token(secret_hash(refresh_token))
             if ended is not None:
-                await tx.revoke_families([ended.family_id])
+                by_refresh = await tx.revoke_families([ended.family_id])
         if principal and session_id:
-            await tx.revoke_session(session_id)
+            by_bearer = await tx.revoke_session(session_id)
         if principal:
             user_id, origin = principal.user_id, principal
         elif ended:
@@ -249,7 +334,35 @@ async def log_out(
             origin = At(ended.workspace_id, actor)
         else:
             return
-        await events.write(tx.session, UserLoggedOut(user_id=user_id, method="token"), on=origin)
+        ended_event = UserLoggedOut(
+            user_id=user_id,
+            method="token",
+            address=client.address if client else None,
+            user_agent=client.user_agent if client else None,
+        )
+        await events.write(tx.session, ended_event, on=origin)
+        if ended is not None:
+            await announce(
+                tx,
+                events,
+                settings,
+                origin,
+                user_id=ended.user_id,
+                sessions=by_refresh,
+                reason="logged_out",
+                workspace_id=ended.workspace_id,
+            )
+        if principal is not None:
+            await announce(
+                tx,
+                events,
+                settings,
+                origin,
+                user_id=principal.user_id,
+                sessions=[s for s in by_bearer if s not in by_refresh],
+                reason="logged_out",
+                workspace_id=principal.workspace_id,
+            )
 
 
 async def switch_workspace(
@@ -259,6 +372,7 @@ async def switch_workspace(
     keys: KeyRing,
     principal: Principal,
     workspace_id: UUID,
+    client: Client | None = None,
 ) -> IssuedTokens:
     """New tokens acting in another workspace the caller belongs to."""
     async with store.transaction() as tx:
@@ -266,7 +380,12 @@ async def switch_workspace(
         tokens = await issue_tokens(tx, settings, keys, user, membership)
         await events.write(
             tx.session,
-            UserLoggedIn(user_id=user.id, method="switch"),
+            UserLoggedIn(
+                user_id=user.id,
+                method="switch",
+                address=client.address if client else None,
+                user_agent=client.user_agent if client else None,
+            ),
             on=At(membership.workspace_id, user_actor(user)),
         )
     return tokens

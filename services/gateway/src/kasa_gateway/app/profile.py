@@ -8,10 +8,12 @@ from uuid import UUID
 from kasa_contracts.changes import diff
 from kasa_contracts.events.identity import PasswordChanged, ProfileChanged
 from kasa_gateway.app.accounts import check_password
+from kasa_gateway.app.revocations import announce
 from kasa_gateway.db.identities import IdentityStore
 from kasa_gateway.db.tables import User, Workspace
 from kasa_gateway.domain.errors import AccountGone, TooManyAttempts, WrongPassword
 from kasa_gateway.domain.rate_limits import Limiters
+from kasa_gateway.settings import GatewaySettings
 from kasa_gateway.tokens.passwords import hash_password, verify_password
 from kasa_servicekit.auth import Principal
 from kasa_servicekit.events import EventWriter
@@ -59,9 +61,11 @@ async def change_password(
     *,
     current: str,
     new: str,
+    settings: GatewaySettings,
 ) -> None:
-    """Change the password; every other session of the account is revoked."""
-    decision = limiters.login_per_account.hit(f"password:{principal.user_id}")
+    """Change the password; every other session of the account is revoked, and their access
+    tokens are refused everywhere."""
+    decision = limiters.login_per_account_address.hit(f"password:{principal.user_id}")
     if not decision.allowed:
         raise TooManyAttempts("too many password attempts", decision.reset_after)
     async with store.reading() as tx:
@@ -74,7 +78,17 @@ async def change_password(
     new_hash = await hash_password(new)
     async with store.transaction() as tx:
         await tx.update_user(user.id, password_hash=new_hash)
-        await tx.revoke_other_sessions(user.id, keep=session_id)
+        ended = await tx.revoke_other_sessions(user.id, keep=session_id)
+        await announce(
+            tx,
+            events,
+            settings,
+            principal,
+            user_id=user.id,
+            sessions=ended,
+            reason="password_changed",
+            workspace_id=None,
+        )
         changes = diff({"password": "old"}, {"password": "new"}, secret=["password"])
         await events.write(
             tx.session, PasswordChanged(user_id=user.id, changes=changes), on=principal

@@ -10,7 +10,15 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from kasa_contracts.events.identity import UserLoggedIn, UserLoggedOut
-from kasa_gateway.app.accounts import Credentials, authenticate, logged_in, member_of, user_actor
+from kasa_gateway.app.accounts import (
+    Client,
+    Credentials,
+    authenticate,
+    logged_in,
+    member_of,
+    user_actor,
+)
+from kasa_gateway.app.revocations import announce
 from kasa_gateway.db.identities import IdentityStore
 from kasa_gateway.db.tables import WebSession
 from kasa_gateway.domain.errors import NotABrowserSession
@@ -56,7 +64,7 @@ async def sign_in(
                 created_at=now,
             )
         )
-        await logged_in(tx, events, user, membership, "web_session")
+        await logged_in(tx, events, user, membership, "web_session", credentials.client)
     return BrowserSession(token, csrf_token_for(token), lifetime, utcnow() + lifetime)
 
 
@@ -66,6 +74,7 @@ async def switch_workspace(
     principal: Principal,
     session_id: UUID | None,
     workspace_id: UUID,
+    client: Client | None = None,
 ) -> None:
     """Make the browser session act in another workspace the caller belongs to."""
     async with store.transaction() as tx:
@@ -74,17 +83,42 @@ async def switch_workspace(
             raise NotABrowserSession
         await events.write(
             tx.session,
-            UserLoggedIn(user_id=user.id, method="switch"),
+            UserLoggedIn(
+                user_id=user.id,
+                method="switch",
+                address=client.address if client else None,
+                user_agent=client.user_agent if client else None,
+            ),
             on=At(membership.workspace_id, user_actor(user)),
         )
 
 
 async def sign_out(
-    store: IdentityStore, events: EventWriter, principal: Principal, session_id: UUID | None
+    store: IdentityStore,
+    events: EventWriter,
+    principal: Principal,
+    session_id: UUID | None,
+    client: Client | None = None,
+    *,
+    settings: GatewaySettings,
 ) -> None:
-    """End the browser session."""
+    """End the browser session; its access tokens are refused everywhere from now on."""
     async with store.transaction() as tx:
-        if session_id:
-            await tx.revoke_session(session_id)
-        ended = UserLoggedOut(user_id=principal.user_id, method="web_session")
+        sessions = await tx.revoke_session(session_id) if session_id else []
+        await announce(
+            tx,
+            events,
+            settings,
+            principal,
+            user_id=principal.user_id,
+            sessions=sessions,
+            reason="logged_out",
+            workspace_id=principal.workspace_id,
+        )
+        ended = UserLoggedOut(
+            user_id=principal.user_id,
+            method="web_session",
+            address=client.address if client else None,
+            user_agent=client.user_agent if client else None,
+        )
         await events.write(tx.session, ended, on=principal)

@@ -1,7 +1,9 @@
 """Workspaces the caller belongs to, creating one, and managing a workspace's members.
 
-Managing members goes by the caller's membership read fresh from the database: an access
-token's role can be up to its lifetime old.
+Managing members goes by the caller's membership read fresh from the database. A member's
+new role, or their removal, ends their sessions in that workspace: the access tokens that
+still carry the old role are refused everywhere, and they sign in again to act with the new
+one.
 """
 
 from collections.abc import Sequence
@@ -9,10 +11,12 @@ from uuid import UUID
 
 from kasa_contracts.changes import diff
 from kasa_contracts.events.identity import MemberRemoved, MemberUpdated, WorkspaceCreated
+from kasa_gateway.app.revocations import announce
 from kasa_gateway.db.identities import Identities, IdentityStore
 from kasa_gateway.db.tables import Membership, User, Workspace
 from kasa_gateway.domain.errors import AccountGone, LastOwner, NotAllowed, NotAMember, UnknownEntity
 from kasa_gateway.domain.roles import can_assign, can_manage_members
+from kasa_gateway.settings import GatewaySettings
 from kasa_servicekit.auth import Principal
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.events import At, EventWriter
@@ -72,7 +76,13 @@ async def _keeps_an_owner(tx: Identities, target: Membership) -> None:
 
 
 async def change_role(
-    store: IdentityStore, events: EventWriter, principal: Principal, user_id: UUID, role: str
+    store: IdentityStore,
+    events: EventWriter,
+    principal: Principal,
+    user_id: UUID,
+    role: str,
+    *,
+    settings: GatewaySettings,
 ) -> tuple[User, Membership]:
     """Change a member's role (owners and admins; only owners touch owners)."""
     async with store.transaction() as tx:
@@ -91,11 +101,17 @@ async def change_role(
             await events.write(
                 tx.session, MemberUpdated(user_id=user_id, changes=changes), on=principal
             )
+            await _end_sessions(tx, events, settings, principal, user_id, "role_changed")
     return user, target
 
 
 async def remove_member(
-    store: IdentityStore, events: EventWriter, principal: Principal, user_id: UUID
+    store: IdentityStore,
+    events: EventWriter,
+    principal: Principal,
+    user_id: UUID,
+    *,
+    settings: GatewaySettings,
 ) -> None:
     """Remove a member (owners and admins), or leave the workspace yourself."""
     async with store.transaction() as tx:
@@ -112,6 +128,27 @@ async def remove_member(
             await _keeps_an_owner(tx, target)
         role = target.role
         await tx.delete(target)
-        # Their sessions in this workspace end now; access tokens already out expire soon.
-        await tx.revoke_workspace_sessions(user_id, principal.workspace_id)
         await events.write(tx.session, MemberRemoved(user_id=user_id, role=role), on=principal)
+        await _end_sessions(tx, events, settings, principal, user_id, "member_removed")
+
+
+async def _end_sessions(
+    tx: Identities,
+    events: EventWriter,
+    settings: GatewaySettings,
+    principal: Principal,
+    user_id: UUID,
+    reason: str,
+) -> None:
+    """End the member's sessions in the caller's workspace, access tokens included."""
+    ended = await tx.revoke_workspace_sessions(user_id, principal.workspace_id)
+    await announce(
+        tx,
+        events,
+        settings,
+        principal,
+        user_id=user_id,
+        sessions=ended,
+        reason=reason,
+        workspace_id=principal.workspace_id,
+    )

@@ -1,5 +1,5 @@
 """Every read and write of identities: users, workspaces, memberships, sessions, invitations
-and the sign-in throttle.
+and the failed sign-ins per account and address.
 
 ``IdentityStore`` opens units of work on the gateway's database; each yields ``Identities``,
 the queries bound to that unit's session. Use cases work only through these two, so their
@@ -18,15 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_gateway.db.tables import (
     Invitation,
-    LoginThrottle,
+    LoginFailures,
     Membership,
     RefreshToken,
     User,
     WebSession,
     Workspace,
 )
-from kasa_gateway.domain.login_throttle import Failure, LockoutPolicy, Throttle, after_failure
+from kasa_gateway.domain.login_throttle import Failure, Throttle, ThrottlePolicy, after_failure
 from kasa_servicekit.db import Database, insert_if_absent, utcnow
+from kasa_servicekit.revocations import RevokedSessions
 
 
 class Identities:
@@ -35,6 +36,12 @@ class Identities:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         """The unit's session: events of the change are written in it."""
+        self.revoked: list[tuple[list[UUID], datetime]] = []
+        """Sessions this unit ended, and until when their tokens live: refused on commit."""
+
+    def ended(self, sessions: list[UUID], until: datetime) -> None:
+        """Refuse these sessions' tokens in this process once the unit commits."""
+        self.revoked.append((sessions, until))
 
     async def add(self, *rows: Any) -> None:
         """Store new rows now, in the order given (a membership after its workspace)."""
@@ -108,33 +115,46 @@ class Identities:
         )
         return int(count or 0)
 
-    async def locked_until(self, email: str) -> datetime | None:
+    async def sign_in_blocked_until(self, email: str, address: str) -> datetime | None:
+        """Until when ``address`` must wait before it may try ``email`` again, if at all."""
         return await self.session.scalar(
-            select(LoginThrottle.locked_until).where(LoginThrottle.email == email)
+            select(LoginFailures.blocked_until).where(
+                LoginFailures.email == email, LoginFailures.address == address
+            )
         )
 
-    async def record_failure(self, policy: LockoutPolicy, email: str) -> Failure:
-        """Count a failed sign-in for ``email``, safe against concurrent failures."""
+    async def record_failure(self, policy: ThrottlePolicy, email: str, address: str) -> Failure:
+        """Count a failed sign-in for ``email`` from ``address``, safe against concurrent
+        failures; pairs quiet for longer than the policy remembers are dropped on the way."""
         now = utcnow()
+        await self.session.execute(
+            delete(LoginFailures).where(LoginFailures.last_failure_at < now - policy.forget_after)
+        )
+        key = {"email": email, "address": address}
         await insert_if_absent(
             self.session,
-            LoginThrottle.__table__,
-            {"email": email, "failures": 0, "window_started_at": now},
-            ["email"],
+            LoginFailures.__table__,
+            {**key, "failures": 0, "last_failure_at": now},
+            ["email", "address"],
         )
         row = await self.session.scalar(
-            select(LoginThrottle).where(LoginThrottle.email == email).with_for_update()
+            select(LoginFailures)
+            .where(LoginFailures.email == email, LoginFailures.address == address)
+            .with_for_update()
         )
         assert row is not None
-        counted, failure = after_failure(
-            Throttle(row.failures, row.window_started_at, row.locked_until), now, policy
-        )
-        row.failures, row.window_started_at = counted.failures, counted.window_started_at
-        row.locked_until = counted.locked_until
+        before = Throttle(row.failures, row.last_failure_at, row.blocked_until)
+        counted, failure = after_failure(before if row.failures else None, now, policy)
+        row.failures, row.last_failure_at = counted.failures, counted.last_failure_at
+        row.blocked_until = counted.blocked_until
         return failure
 
-    async def clear_failures(self, email: str) -> None:
-        await self.session.execute(delete(LoginThrottle).where(LoginThrottle.email == email))
+    async def clear_failures(self, email: str, address: str) -> None:
+        await self.session.execute(
+            delete(LoginFailures).where(
+                LoginFailures.email == email, LoginFailures.address == address
+            )
+        )
 
     async def refresh_token(self, token_hash: str) -> RefreshToken | None:
         return await self.session.scalar(
@@ -158,58 +178,68 @@ class Identities:
         )
         return bool(getattr(claimed, "rowcount", 0))
 
-    async def revoke_families(self, families: list[UUID]) -> None:
-        await self.session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.family_id.in_(families), RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
+    async def revoke_families(self, families: list[UUID]) -> list[UUID]:
+        """Revoke refresh-token families; the ones that were still live."""
+        return await self._revoke_families(RefreshToken.family_id.in_(families))
 
-    async def revoke_session(self, session_id: UUID) -> None:
+    async def revoke_session(self, session_id: UUID) -> list[UUID]:
         """End the session ``sid`` names, be it a refresh family or a web session."""
-        await self.revoke_families([session_id])
-        await self.session.execute(
-            update(WebSession)
-            .where(WebSession.id == session_id, WebSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
+        ended = await self.revoke_families([session_id])
+        return ended + await self._revoke_web_sessions(WebSession.id == session_id)
 
-    async def revoke_other_sessions(self, user_id: UUID, keep: UUID | None) -> None:
+    async def revoke_other_sessions(self, user_id: UUID, keep: UUID | None) -> list[UUID]:
         """Revoke every session of a user except ``keep`` (the one asking)."""
-        now = utcnow()
-        families = update(RefreshToken).where(
-            RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None)
-        )
-        webs = update(WebSession).where(
-            WebSession.user_id == user_id, WebSession.revoked_at.is_(None)
-        )
+        families = [RefreshToken.user_id == user_id]
+        webs = [WebSession.user_id == user_id]
         if keep is not None:
-            families = families.where(RefreshToken.family_id != keep)
-            webs = webs.where(WebSession.id != keep)
-        await self.session.execute(families.values(revoked_at=now))
-        await self.session.execute(webs.values(revoked_at=now))
+            families.append(RefreshToken.family_id != keep)
+            webs.append(WebSession.id != keep)
+        ended = await self._revoke_families(*families)
+        return ended + await self._revoke_web_sessions(*webs)
 
-    async def revoke_workspace_sessions(self, user_id: UUID, workspace_id: UUID) -> None:
+    async def revoke_workspace_sessions(self, user_id: UUID, workspace_id: UUID) -> list[UUID]:
         """End every session of a user that acts in one workspace."""
+        ended = await self._revoke_families(
+            RefreshToken.user_id == user_id, RefreshToken.workspace_id == workspace_id
+        )
+        return ended + await self._revoke_web_sessions(
+            WebSession.user_id == user_id, WebSession.workspace_id == workspace_id
+        )
+
+    # The revoked rows come back from the UPDATE itself (RETURNING), so a session that starts
+    # while the revocation runs is either not revoked or named: never revoked unannounced.
+    async def _revoke_families(self, *where: Any) -> list[UUID]:
         now = utcnow()
-        await self.session.execute(
+        rows = await self.session.execute(
             update(RefreshToken)
-            .where(
-                RefreshToken.user_id == user_id,
-                RefreshToken.workspace_id == workspace_id,
-                RefreshToken.revoked_at.is_(None),
-            )
+            .where(*where, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=now)
+            .returning(RefreshToken.family_id, RefreshToken.expires_at)
         )
-        await self.session.execute(
+        # A family none of whose tokens can still be redeemed has no access token left alive.
+        return list(dict.fromkeys(family for family, expires in rows.all() if expires > now))
+
+    async def _revoke_web_sessions(self, *where: Any) -> list[UUID]:
+        now = utcnow()
+        rows = await self.session.execute(
             update(WebSession)
-            .where(
-                WebSession.user_id == user_id,
-                WebSession.workspace_id == workspace_id,
-                WebSession.revoked_at.is_(None),
-            )
+            .where(*where, WebSession.revoked_at.is_(None))
             .values(revoked_at=now)
+            .returning(WebSession.id, WebSession.expires_at)
         )
+        return [session for session, expires in rows.all() if expires > now]
+
+    async def revoked_since(self, since: datetime) -> list[tuple[UUID, datetime]]:
+        """Sessions revoked at ``since`` or later, each with when it was revoked."""
+        families = await self.session.execute(
+            select(RefreshToken.family_id, func.max(RefreshToken.revoked_at))
+            .where(RefreshToken.revoked_at >= since)
+            .group_by(RefreshToken.family_id)
+        )
+        webs = await self.session.execute(
+            select(WebSession.id, WebSession.revoked_at).where(WebSession.revoked_at >= since)
+        )
+        return [(sid, at) for sid, at in [*families.all(), *webs.all()] if at is not None]
 
     async def move_web_session(
         self, session_id: UUID | None, user_id: UUID, workspace_id: UUID
@@ -250,16 +280,25 @@ class Identities:
 
 
 class IdentityStore:
-    """Units of work on the gateway's database."""
+    """Units of work on the gateway's database.
 
-    def __init__(self, db: Database) -> None:
+    With ``revoked`` (this process's deny set), sessions a unit ends are refused here the
+    moment it commits, before their event has gone round the broker.
+    """
+
+    def __init__(self, db: Database, revoked: RevokedSessions | None = None) -> None:
         self.db = db
+        self.revoked = revoked
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Identities]:
         """A unit that commits when the block ends and rolls back if it raises."""
         async with self.db.transaction() as session:
-            yield Identities(session)
+            unit = Identities(session)
+            yield unit
+        if self.revoked is not None:
+            for sessions, until in unit.revoked:
+                self.revoked.revoke(sessions, until.timestamp())
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Identities]:

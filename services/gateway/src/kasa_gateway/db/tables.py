@@ -1,5 +1,5 @@
 """Identities: users, workspaces, memberships, invitations, refresh tokens, web sessions and
-the login throttle."""
+the failed sign-ins per account and address."""
 
 from datetime import datetime
 from uuid import UUID
@@ -57,7 +57,7 @@ class RefreshToken(Base):
     workspace_id: Mapped[UUID] = mapped_column(ForeignKey("workspaces.id"))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -71,7 +71,7 @@ class WebSession(Base):
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"), index=True)
     workspace_id: Mapped[UUID] = mapped_column(ForeignKey("workspaces.id"))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -92,15 +92,17 @@ class Invitation(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class LoginThrottle(Base):
-    """Failed sign-ins per email address, known or not, so a lockout reveals nothing."""
+class LoginFailures(Base):
+    """Recent failed sign-ins per email (known or not, so a wait reveals nothing) and client
+    address (an IPv6 address's /64), and until when that address must wait."""
 
-    __tablename__ = "login_throttle"
+    __tablename__ = "login_failures"
 
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 metadata = Base.metadata

@@ -2,9 +2,11 @@
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.types import Send
 
+from kasa_gateway.domain.client_address import resolve
 from kasa_servicekit.problems import PROBLEM_JSON
 
 
@@ -40,3 +42,28 @@ def header(scope: dict[str, Any], name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def headers_named(scope: dict[str, Any], name: bytes) -> list[str]:
+    """Every value of a header that may be sent more than once, in the order received."""
+    return [v.decode("latin-1") for k, v in scope.get("headers", ()) if k == name]
+
+
+def client_address(scope: dict[str, Any], state: Any) -> str:
+    """The client's address: the socket peer, or behind ``TRUSTED_PROXIES`` the first
+    address in ``X-Forwarded-For`` that is not one of them."""
+    peer = scope.get("client")
+    forwarded = headers_named(scope, b"x-forwarded-for")
+    return resolve(peer[0] if peer else "unknown", forwarded, state.trusted_proxies)
+
+
+def own_origin(origin: str, host: str | None, public_url: str) -> bool:
+    """Whether ``Origin`` names this site: the host the request was sent to, or the public
+    URL's origin (behind a proxy that rewrites ``Host``)."""
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False  # "null" (a sandboxed frame, a file) is nobody's own
+    public = urlsplit(public_url)
+    if (parts.scheme, parts.netloc.lower()) == (public.scheme, public.netloc.lower()):
+        return True
+    return bool(host) and parts.netloc.lower() == (host or "").lower()

@@ -9,10 +9,11 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kasa_gateway.domain.rate_limits import RateLimiter
-from kasa_gateway.guards import header, send_problem
+from kasa_gateway.domain.client_address import throttle_key
+from kasa_gateway.guards import client_address, header, send_problem
 from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.problems import ProblemError
+from kasa_servicekit.rate_limits import RateLimiter
 
 _CACHE_SIZE = 10_000
 # Registration and sign-in have limits of their own (per address and per account).
@@ -45,8 +46,7 @@ class ApiRateLimit:
                 # the services refuse it anyway.
                 self._users[token] = (f"user:{principal.user_id}", time.time() + 300)
                 return f"user:{principal.user_id}"
-        client = scope.get("client")
-        return f"address:{client[0] if client else 'unknown'}"
+        return f"address:{throttle_key(client_address(scope, self.state()))}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (

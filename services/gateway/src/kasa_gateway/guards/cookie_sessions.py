@@ -5,10 +5,17 @@ with the same token. Requests that change something (any method but GET, HEAD, O
 prove they come from our own pages: the ``X-CSRF-Token`` header, or a ``csrf_token`` field in
 a form post, must carry the session's CSRF token (in a multipart form it must be the first
 field). A cross-site form can send the cookie but cannot read it.
+
+The cookies' names depend on how the site is reached (``CookieNames``): over https they
+carry the ``__Host-`` prefix, which a browser keeps only for a ``Secure`` cookie of this very
+host with ``Path=/`` — a neighbouring subdomain or a plain-http page cannot plant one. The
+web application never reads a cookie itself: the gateway hands it the CSRF token of the
+session as ``X-CSRF-Token``, the same header the pages send back.
 """
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
@@ -16,10 +23,26 @@ from urllib.parse import parse_qs
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kasa_gateway.guards import header, send_problem
-from kasa_gateway.tokens.opaque import csrf_matches
+from kasa_gateway.tokens.opaque import csrf_matches, csrf_token_for
 
-SESSION_COOKIE = "kasa_session"
-CSRF_COOKIE = "kasa_csrf"
+
+@dataclass(frozen=True)
+class CookieNames:
+    """The names of the session cookie and the CSRF cookie: one definition for the gateway's
+    every reader and writer of them."""
+
+    session: str
+    csrf: str
+
+    @classmethod
+    def for_site(cls, *, https: bool) -> "CookieNames":
+        # ``__Host-`` needs ``Secure``, which a browser honours only over https (and on
+        # localhost); the plain names are for development over http.
+        prefix = "__Host-" if https else ""
+        return cls(session=f"{prefix}kasa_session", csrf=f"{prefix}kasa_csrf")
+
+
+CSRF_HEADER = b"x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Signing in must work whatever cookie the browser still holds.
 SIGN_IN_PATHS = {
@@ -59,14 +82,14 @@ class CookieSessions:
         ):
             await self.app(scope, receive, send)
             return
-        cookie = read_cookie(scope, SESSION_COOKIE)
         state = self.state()
+        cookie = read_cookie(scope, state.cookie_names.session)
         session = await state.web_sessions.live(state.runtime.db, cookie) if cookie else None
         if cookie is None or session is None:
             await self.app(scope, receive, send)
             return
         if scope["method"] not in SAFE_METHODS:
-            presented = header(scope, b"x-csrf-token")
+            presented = header(scope, CSRF_HEADER)
             content_type = header(scope, b"content-type") or ""
             if presented is None and content_type.startswith("application/x-www-form-urlencoded"):
                 presented, receive = await _csrf_from_form(receive)
@@ -78,7 +101,11 @@ class CookieSessions:
                 )
                 return
         token = state.web_sessions.token(session)
-        headers = [*scope["headers"], (b"authorization", f"Bearer {token}".encode())]
+        headers = [(k, v) for k, v in scope["headers"] if k != CSRF_HEADER]
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+        if not scope["path"].startswith("/api/"):
+            # A page embeds it in its forms; the services behind the API have no use for it.
+            headers.append((CSRF_HEADER, csrf_token_for(cookie).encode()))
         await self.app({**scope, "headers": headers}, receive, send)
 
 

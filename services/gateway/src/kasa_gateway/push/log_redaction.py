@@ -3,27 +3,18 @@
 The server logs each WebSocket handshake with its full path, query string included.
 """
 
-import logging
 import re
+
+from kasa_servicekit.logs import redact_logs
 
 _TOKEN = re.compile(r"((?:^|[?&])(?:token|access_token)=)[^&\s\"]+")
 
 
 def redact(text: str) -> str:
+    """``text`` with the value of every ``token=`` query parameter masked."""
     return _TOKEN.sub(r"\1[redacted]", text)
 
 
-class RedactTokens(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        return True
-
-
 def install() -> None:
-    for name in ("uvicorn.error", "uvicorn.access", "uvicorn"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactTokens) for f in logger.filters):
-            logger.addFilter(RedactTokens())
+    """Mask socket tokens in every log record of the process."""
+    redact_logs(redact)

@@ -10,6 +10,7 @@ from kasa_gateway.tokens.access import access_token
 from kasa_gateway.tokens.opaque import secret_hash
 from kasa_gateway.tokens.signing_keys import KeyRing
 from kasa_servicekit.db import Database
+from kasa_servicekit.revocations import RevokedSessions
 
 
 class WebSessions:
@@ -18,7 +19,8 @@ class WebSessions:
     A session found live is believed for two seconds (a page and the requests it makes at
     once need one lookup, not one each); this gateway forgets it at once when it signs the
     session out or moves it to another workspace, and every other change (revocation
-    elsewhere, a new role) holds within those two seconds. The token minted for a session is
+    elsewhere) holds within those two seconds, or at once when the revocation's event has
+    reached this instance's deny set. The token minted for a session is
     reused for a minute while its identity, workspace and role stay the same: each service
     remembers a token it has verified, so a page's API calls skip a signature check apiece.
     """
@@ -27,9 +29,12 @@ class WebSessions:
     reuse_seconds = 60
     size = 10_000
 
-    def __init__(self, settings: GatewaySettings, keys: KeyRing) -> None:
+    def __init__(
+        self, settings: GatewaySettings, keys: KeyRing, revoked: RevokedSessions | None = None
+    ) -> None:
         self.settings = settings
         self.keys = keys
+        self.revoked = revoked
         self._live: dict[str, tuple[float, LiveWebSession]] = {}
         self._minted: dict[LiveWebSession, tuple[float, str]] = {}
 
@@ -38,6 +43,8 @@ class WebSessions:
         now = time.monotonic()
         known = self._live.get(key)
         if known and known[0] > now:
+            if self.revoked is not None and self.revoked.is_revoked(str(known[1].id)):
+                return None
             return known[1]
         found = await load_web_session(db, key)
         if found is None:

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from kasa_integrations.app.uploads import UploadGate
 from kasa_integrations.db.unit_of_work import Transactions, transactions
 from kasa_integrations.plugins.base import Plugin
 from kasa_integrations.security.credentials import CredentialVault
@@ -20,12 +21,18 @@ async def get_vault(request: Request) -> CredentialVault:
     return vault
 
 
+async def get_uploads(request: Request) -> UploadGate:
+    gate: UploadGate = request.app.state.uploads
+    return gate
+
+
 async def get_transactions(request: Request) -> Transactions:
     return transactions(request.app.state.runtime.db)
 
 
 Plugins = Annotated[dict[str, Plugin], Depends(get_plugins)]
 Vault = Annotated[CredentialVault, Depends(get_vault)]
+Uploads = Annotated[UploadGate, Depends(get_uploads)]
 Begin = Annotated[Transactions, Depends(get_transactions)]
 """Opens units of work, each in its own transaction."""
 

@@ -18,6 +18,7 @@ from kasa_integrations.domain.errors import (
     SyncAlreadyRunning,
     SyncFinished,
     SyncNotFound,
+    UploadRateExceeded,
     UploadRequired,
     UploadTooLarge,
 )
@@ -33,6 +34,7 @@ _PROBLEMS: dict[type[Exception], tuple[int, str, str | None]] = {
     NotAFileImport: (409, "Conflict", None),
     SyncNotFound: (404, "Not Found", None),
     UploadTooLarge: (413, "Content Too Large", None),
+    UploadRateExceeded: (429, "Too Many Requests", "rate_limited"),
     ConfigurationInvalid: (422, "Unprocessable Content", None),
     UploadRejectedError: (422, "Unprocessable Content", None),
 }
@@ -53,14 +55,22 @@ def problem_for(exc: Exception) -> ProblemError:
         extra["sync_id"] = str(exc.sync_id)
     if isinstance(exc, ConfigurationInvalid):
         extra["errors"] = exc.errors
-    return ProblemError(status, title, str(exc), **extra)
+    headers = None
+    if isinstance(exc, UploadRateExceeded):
+        headers = {"Retry-After": str(exc.retry_after)}
+    return ProblemError(status, title, str(exc), headers=headers, **extra)
 
 
 def install(app: FastAPI) -> None:
     async def answer(request: Request, exc: Exception) -> JSONResponse:
         problem = problem_for(exc)
         return problem_response(
-            request, problem.status, problem.title, problem.detail, **problem.extra
+            request,
+            problem.status,
+            problem.title,
+            problem.detail,
+            headers=problem.headers,
+            **problem.extra,
         )
 
     app.add_exception_handler(DomainError, answer)

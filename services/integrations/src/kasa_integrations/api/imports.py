@@ -4,40 +4,42 @@ import hashlib
 
 from fastapi import APIRouter, UploadFile, status
 
-from kasa_integrations.api.dependencies import Begin, Plugins, plugin_named
+from kasa_integrations.api.dependencies import Begin, Plugins, Uploads, plugin_named
 from kasa_integrations.api.sync_models import SyncAccepted
 from kasa_integrations.app import sync_requests
-from kasa_integrations.domain.errors import NotAFileImport, UploadTooLarge
-from kasa_servicekit.auth import WritingPrincipal
+from kasa_integrations.domain.errors import NotAFileImport
+from kasa_servicekit.auth import MemberPrincipal
 from kasa_servicekit.service import Events
 
 router = APIRouter(prefix="/api/v1", tags=["imports"])
-
-MAX_UPLOAD_MB = 20
-MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
 
 @router.post(
     "/plugins/{plugin_name}/imports",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=SyncAccepted,
+    responses={429: {"description": "Too many imports from this workspace; see Retry-After"}},
 )
 async def import_file(
     plugin_name: str,
     file: UploadFile,
-    principal: WritingPrincipal,
+    principal: MemberPrincipal,
     begin: Begin,
     events: Events,
     plugins: Plugins,
+    uploads: Uploads,
 ) -> SyncAccepted:
-    """Check the file at once (422 with the reason, nothing imported), then sync it."""
+    """Check the file at once (422 with the reason, nothing imported), then sync it.
+
+    A run already active is refused (409) before the file is read; each workspace may send a
+    limited number of files a minute (429 with ``Retry-After``).
+    """
     plugin = plugin_named(plugins, plugin_name)
     if not plugin.accepts_upload:
         raise NotAFileImport(plugin.name)
-    content = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise UploadTooLarge(MAX_UPLOAD_MB)
-    facts = plugin.check_upload(content)
+    async with begin() as uow:
+        await sync_requests.ensure_can_request(uow, plugin, principal.workspace_id)
+    content, facts = await uploads.accept(plugin, principal.workspace_id, file.read)
     params = {
         "upload": {
             "filename": (file.filename or "")[:200],

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kasa_integrations.api.dependencies import Begin, Plugins, Vault, plugin_named
 from kasa_integrations.app import plugin_configuration
 from kasa_integrations.plugins.base import Plugin
-from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.auth import AdminPrincipal, CurrentPrincipal
 from kasa_servicekit.service import Events
 
 router = APIRouter(prefix="/api/v1", tags=["plugins"])
@@ -120,7 +120,7 @@ async def get_config(
 async def put_config(
     plugin_name: str,
     body: ConfigIn,
-    principal: WritingPrincipal,
+    principal: AdminPrincipal,
     begin: Begin,
     events: Events,
     plugins: Plugins,

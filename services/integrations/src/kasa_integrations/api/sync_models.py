@@ -13,7 +13,11 @@ class SyncRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     count: int | None = Field(
-        default=None, ge=1, le=1_000_000, description="How many transactions the demo bank makes"
+        default=None,
+        ge=1,
+        le=1_000_000,
+        description="How many transactions the demo bank makes; more than its cap "
+        "(DEMO_PLUGIN_MAX_COUNT, at most 100,000) is cut to the cap",
     )
     date_from: date | None = Field(
         default=None, description="First booking date to read (default: the plugin's cursor)"
@@ -47,8 +51,9 @@ class SyncOut(BaseModel):
     records_created: int
     records_updated: int
     records_skipped: int
-    error_message: str | None
-    error_backtrace: str | None
+    error_message: str | None = Field(
+        description="Why the sync failed, in a sentence; the backtrace is kept for operators"
+    )
     cancel_requested: bool
     metadata: dict[str, Any]
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, status
 from kasa_integrations.api.dependencies import Begin, Plugins, plugin_named
 from kasa_integrations.api.sync_models import SyncAccepted, SyncOut, SyncRequest
 from kasa_integrations.app import sync_history, sync_requests
-from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.auth import CurrentPrincipal, MemberPrincipal
 from kasa_servicekit.pagination import Cursor, Limit, Page
 from kasa_servicekit.service import Events
 
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["syncs"])
 )
 async def start_sync(
     plugin_name: str,
-    principal: WritingPrincipal,
+    principal: MemberPrincipal,
     begin: Begin,
     events: Events,
     plugins: Plugins,
@@ -37,7 +37,7 @@ async def start_sync(
 
 @router.post("/syncs/{sync_id}/cancel", response_model=SyncOut)
 async def cancel(
-    sync_id: UUID, principal: WritingPrincipal, begin: Begin, events: Events
+    sync_id: UUID, principal: MemberPrincipal, begin: Begin, events: Events
 ) -> SyncOut:
     """Cancel a pending or running sync; what it committed before stays imported."""
     return SyncOut.of(await sync_requests.cancel_sync(begin, events, principal, sync_id))

@@ -18,6 +18,7 @@ from kasa_integrations.db.tables import PluginConfig, Sync
 from kasa_integrations.db.unit_of_work import UnitOfWork
 from kasa_integrations.domain.errors import ConfigurationInvalid
 from kasa_integrations.plugins.base import Plugin
+from kasa_integrations.security import redaction
 from kasa_integrations.security.credentials import CredentialVault
 from kasa_servicekit.auth import Principal
 from kasa_servicekit.db import utcnow
@@ -85,19 +86,27 @@ async def overview(
     ]
 
 
-def _field_errors(exc: ValidationError, part: str) -> list[dict[str, Any]]:
-    # Only locations and messages: pydantic's "input" would echo a credential back.
+def _field_errors(exc: ValidationError, part: str, secrets: list[str]) -> list[dict[str, Any]]:
+    # Only locations and messages: pydantic's "input" would echo a credential back. A plugin's
+    # own validator may still quote the value in its message (often pydantic's shortened
+    # echo of it), so messages are redacted against the submitted values.
     return [
-        {"loc": ["body", part, *err["loc"]], "msg": err["msg"], "type": err["type"]}
+        {
+            "loc": ["body", part, *err["loc"]],
+            "msg": redaction.redact(str(err["msg"]), secrets),
+            "type": err["type"],
+        }
         for err in exc.errors()
     ]
 
 
-def _validate(model: type[BaseModel], values: dict[str, Any], part: str) -> BaseModel:
+def _validate(
+    model: type[BaseModel], values: dict[str, Any], part: str, secrets: list[str] | None = None
+) -> BaseModel:
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        raise ConfigurationInvalid(part, _field_errors(exc, part)) from None
+        raise ConfigurationInvalid(part, _field_errors(exc, part, secrets or [])) from None
 
 
 async def save_config(
@@ -114,8 +123,33 @@ async def save_config(
     """Validate and store a configuration; omitted credentials keep the stored ones.
 
     Credentials given are merged over the stored ones, so a form can change one field.
-    Raises ``ConfigurationInvalid`` naming the fields that do not fit.
+    Raises ``ConfigurationInvalid`` naming the fields that do not fit. While this runs, the
+    submitted credential values are redacted from every log line of the process.
     """
+    with redaction.holding(redaction.secret_values(credentials or {})):
+        return await _save_config(
+            uow,
+            events,
+            vault,
+            plugin,
+            principal,
+            enabled=enabled,
+            settings=settings,
+            credentials=credentials,
+        )
+
+
+async def _save_config(
+    uow: UnitOfWork,
+    events: EventWriter,
+    vault: CredentialVault,
+    plugin: Plugin,
+    principal: Principal,
+    *,
+    enabled: bool,
+    settings: dict[str, Any],
+    credentials: dict[str, Any] | None,
+) -> PluginConfig:
     workspace_id = principal.workspace_id
     valid_settings = _validate(plugin.Settings, settings, "settings").model_dump(mode="json")
     row = await uow.configs.get(workspace_id, plugin.name)
@@ -123,9 +157,9 @@ async def save_config(
     if row is not None and row.credentials_ciphertext:
         stored = vault.decrypt(workspace_id, plugin.name, row.credentials_ciphertext)
     merged = {**stored, **(credentials or {})}
-    valid_credentials = _validate(plugin.Credentials, merged, "credentials").model_dump(
-        mode="json", exclude_none=True
-    )
+    valid_credentials = _validate(
+        plugin.Credentials, merged, "credentials", redaction.secret_values(merged)
+    ).model_dump(mode="json", exclude_none=True)
     before = _snapshot(row.enabled, row.settings, stored) if row else None
     after = _snapshot(enabled, valid_settings, valid_credentials)
     secret = [f"credentials.{name}" for name in plugin.secret_fields()]

@@ -35,6 +35,22 @@ FINAL_STATUS_WAIT_S = 5.0
 """How long a cancel waits for the worker to stop, to answer with the final status."""
 
 
+async def ensure_can_request(uow: UnitOfWork, plugin: Plugin, workspace_id: UUID) -> None:
+    """Refuse at once a run that could not start: the plugin is not configured or enabled in
+    the workspace, or one of its runs is active there (``SyncAlreadyRunning``).
+
+    Cheap, so a caller runs it before costly work such as reading an uploaded file.
+    """
+    config = await effective_config(uow, plugin, workspace_id)
+    if not config.configured:
+        raise PluginNotConfigured(plugin.name)
+    if not config.enabled:
+        raise PluginDisabled(plugin.name)
+    busy = await uow.syncs.active(workspace_id, plugin.name)
+    if busy:
+        raise SyncAlreadyRunning(plugin.name, busy)
+
+
 async def request_sync(
     uow: UnitOfWork,
     events: EventWriter,
@@ -53,14 +69,7 @@ async def request_sync(
     workspace_id = requester.workspace_id
     if plugin.accepts_upload and upload is None:
         raise UploadRequired(plugin.name)
-    config = await effective_config(uow, plugin, workspace_id)
-    if not config.configured:
-        raise PluginNotConfigured(plugin.name)
-    if not config.enabled:
-        raise PluginDisabled(plugin.name)
-    busy = await uow.syncs.active(workspace_id, plugin.name)
-    if busy:
-        raise SyncAlreadyRunning(plugin.name, busy)
+    await ensure_can_request(uow, plugin, workspace_id)
     now = utcnow()
     sync = Sync(
         id=new_id(),

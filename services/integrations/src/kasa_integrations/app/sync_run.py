@@ -25,6 +25,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+from pydantic import ValidationError
 
 from kasa_contracts import Actor, EventPayload
 from kasa_contracts.changes import diff
@@ -199,6 +200,17 @@ class SyncWorker:
                 )
 
 
+def _unusable_configuration(exc: Exception) -> str:
+    """Why a stored configuration cannot run, naming fields and rules, never their values."""
+    if isinstance(exc, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'value'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        return f"the configuration cannot be used ({problems}); save it again"
+    return f"the configuration cannot be used: {exc}"
+
+
 def _window(params: dict[str, Any]) -> SyncWindow:
     start = params.get("date_from")
     end = params.get("date_to")
@@ -266,7 +278,7 @@ class SyncRun:
             settings = self.plugin.Settings.model_validate(config.settings)
             credentials = self.plugin.Credentials.model_validate(credentials_values)
         except Exception as exc:
-            await self.finish(SyncStatus.FAILED, error=f"the configuration cannot be used: {exc}")
+            await self.finish(SyncStatus.FAILED, error=_unusable_configuration(exc))
             return
         if self.plugin.accepts_upload:
             if upload is None:
@@ -332,11 +344,14 @@ class SyncRun:
             self.metadata.update(ctx.metadata)
             self.metadata["cursor"] = ctx.state
             if error:
+                # The backtrace is for operators: it goes to the log (and stays on the row),
+                # never into what the API shows users.
                 log.warning(
-                    "sync %s of %s failed: %s",
+                    "sync %s of %s failed: %s\n%s",
                     sync.id,
                     self.plugin.name,
                     redaction.redact(error, self.secrets),
+                    redaction.redact(backtrace or "", self.secrets),
                 )
             await self.finish(
                 status,

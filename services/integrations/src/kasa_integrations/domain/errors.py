@@ -27,6 +27,17 @@ class UploadTooLarge(DomainError):
         super().__init__(f"the file is larger than {limit_mb} MB")
 
 
+class UploadRateExceeded(DomainError):
+    """The workspace sent more file imports than its per-minute budget."""
+
+    def __init__(self, limit_per_minute: int, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            f"this workspace may import {limit_per_minute} files a minute; "
+            f"try again in {retry_after} s"
+        )
+
+
 class PluginNotConfigured(DomainError):
     def __init__(self, plugin: str) -> None:
         super().__init__(

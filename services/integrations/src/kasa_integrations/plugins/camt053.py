@@ -4,6 +4,7 @@ Only booked entries are imported. The file is parsed without DTDs or entities, s
 entity-expansion ("billion laughs") or external-entity file is refused before anything happens.
 """
 
+import asyncio
 import hashlib
 import re
 from collections.abc import AsyncIterator
@@ -14,6 +15,7 @@ from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
+from pydantic import ValidationError
 
 from kasa_contracts.events.integrations import BankAccountRef
 from kasa_integrations.plugins.base import (
@@ -110,8 +112,22 @@ def statement_transactions(content: bytes) -> tuple[str, list[BankTransaction], 
             if status != "BOOK":
                 not_booked += 1
                 continue
-            transactions.append(_entry(doc, entry, index, iban, other, account_currency, message))
+            try:
+                transactions.append(
+                    _entry(doc, entry, index, iban, other, account_currency, message)
+                )
+            except ValidationError as exc:
+                raise UploadRejectedError(
+                    f"entry {index + 1} cannot be imported ({_problems(exc)}); nothing was imported"
+                ) from None
     return message, transactions, not_booked
+
+
+def _problems(exc: ValidationError) -> str:
+    # The fields and rules only: pydantic's own text would echo the values.
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+    )
 
 
 def _entry(
@@ -214,7 +230,10 @@ class Camt053Statement(Plugin):
     async def sync(self, ctx: SyncContext) -> AsyncIterator[BankTransaction]:
         if ctx.upload is None:
             raise UploadRejectedError("camt053 reads an uploaded statement")
-        message, transactions, not_booked = statement_transactions(ctx.upload)
+        # A statement of many megabytes parses for seconds: not on the event loop.
+        message, transactions, not_booked = await asyncio.to_thread(
+            statement_transactions, ctx.upload
+        )
         ctx.metadata["message_type"] = message
         ctx.metadata["entries_not_booked"] = not_booked
         ctx.progress(total=len(transactions))

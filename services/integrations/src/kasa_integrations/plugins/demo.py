@@ -3,6 +3,10 @@
 It needs no configuration. Every fifth transaction is an incoming payment; the first of them
 pay the demo invoices (``invoice_payments``: variable symbol, amount and currency), so a demo
 workspace shows invoices being matched to bank payments.
+
+A run makes at most ``max_count`` transactions (``MAX_COUNT`` unless the operator set a lower
+``DEMO_PLUGIN_MAX_COUNT``); a larger count is cut to it and the cut is recorded in the sync's
+metadata. Production offers the demo bank only when the operator asks (``DEMO_PLUGIN_ENABLED``).
 """
 
 from collections.abc import AsyncIterator, Sequence
@@ -30,7 +34,9 @@ COUNTERPARTIES = [
 ]
 FIRST_DAY = date(2026, 1, 1)
 DEFAULT_COUNT = 50
-MAX_COUNT = 1_000_000
+MAX_COUNT = 100_000
+"""The most transactions one demo run makes: enough for benchmarks, bounded for a shared
+service (every row becomes an event, a ledger transaction and an audit entry)."""
 
 
 class InvoicePayment(BaseModel):
@@ -113,10 +119,18 @@ class DemoBank(Plugin):
     description = "Offline bank with deterministic transactions, for demos and tests."
     Settings = DemoSettings
 
+    def __init__(self, max_count: int = MAX_COUNT) -> None:
+        if not 1 <= max_count <= MAX_COUNT:
+            raise ValueError(f"the demo bank makes between 1 and {MAX_COUNT} transactions a run")
+        self.max_count = max_count
+
     async def sync(self, ctx: SyncContext) -> AsyncIterator[BankTransaction]:
         settings: DemoSettings = ctx.settings
         # A run may ask for a number of transactions ({"count": N}); else the setting decides.
-        count = int(ctx.params.get("count") or settings.count)
+        requested = int(ctx.params.get("count") or settings.count)
+        count = min(requested, self.max_count)
+        if count < requested:
+            ctx.metadata["count_capped"] = {"requested": requested, "made": count}
         ctx.progress(total=count)
         for i in range(count):
             yield demo_transaction(i, settings.invoice_payments)

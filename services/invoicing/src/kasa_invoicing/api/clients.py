@@ -13,7 +13,7 @@ from kasa_invoicing.api.bodies import values
 from kasa_invoicing.app import clients
 from kasa_invoicing.db.clients import ClientRows
 from kasa_invoicing.db.tables import Client
-from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.auth import CurrentPrincipal, MemberPrincipal
 from kasa_servicekit.money import at_currency_precision
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.service import Db, Events
@@ -72,7 +72,7 @@ class ClientOut(BaseModel):
 
 @router.post("", response_model=ClientOut, status_code=201)
 async def create_client(
-    body: ClientIn, principal: WritingPrincipal, db: Db, events: Events
+    body: ClientIn, principal: MemberPrincipal, db: Db, events: Events
 ) -> ClientOut:
     async with db.transaction() as session:
         store = ClientRows(session, principal.workspace_id)
@@ -101,7 +101,7 @@ async def get_client(client_id: UUID, principal: CurrentPrincipal, db: Db) -> Cl
 
 @router.patch("/{client_id}", response_model=ClientOut)
 async def update_client(
-    client_id: UUID, body: ClientPatch, principal: WritingPrincipal, db: Db, events: Events
+    client_id: UUID, body: ClientPatch, principal: MemberPrincipal, db: Db, events: Events
 ) -> ClientOut:
     async with db.transaction() as session:
         store = ClientRows(session, principal.workspace_id)
@@ -111,7 +111,7 @@ async def update_client(
 
 @router.delete("/{client_id}", status_code=204)
 async def delete_client(
-    client_id: UUID, principal: WritingPrincipal, db: Db, events: Events
+    client_id: UUID, principal: MemberPrincipal, db: Db, events: Events
 ) -> Response:
     async with db.transaction() as session:
         await clients.delete(

@@ -34,4 +34,10 @@ def install(app: FastAPI) -> None:
             log.error("no problem for %s on %s", type(exc).__name__, request.url.path)
             return problem_response(request, 500, "Internal Server Error")
         status, title = problem
-        return problem_response(request, status, title, str(exc))
+        field = getattr(exc, "field", ())
+        if not field:
+            return problem_response(request, status, title, str(exc))
+        # Shaped as a validation error, so a form puts the message next to the field.
+        kind = getattr(exc, "kind", "value_error")
+        errors = [{"loc": ["body", *field], "msg": str(exc), "type": kind}]
+        return problem_response(request, status, title, str(exc), errors=errors)

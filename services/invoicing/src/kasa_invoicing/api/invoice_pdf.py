@@ -4,6 +4,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
+from kasa_invoicing.api.downloads import content_disposition
 from kasa_invoicing.app import documents
 from kasa_invoicing.db.invoices import InvoiceRows
 from kasa_invoicing.db.tables import Invoice
@@ -23,5 +24,5 @@ async def get_invoice_pdf(invoice_id: UUID, principal: CurrentPrincipal, db: Db)
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{pdf_filename(invoice)}"'},
+        headers={"Content-Disposition": content_disposition("inline", pdf_filename(invoice))},
     )

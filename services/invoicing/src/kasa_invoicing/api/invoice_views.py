@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +12,7 @@ from kasa_contracts.types import DecimalString
 from kasa_invoicing.db.invoices import domain_lines, invoice_lines
 from kasa_invoicing.db.tables import Invoice, Payment
 from kasa_invoicing.domain.lifecycle import is_overdue, outstanding
+from kasa_invoicing.domain.logo import is_safe_logo_url
 from kasa_invoicing.domain.pricing import totals
 from kasa_servicekit.money import at_currency_precision
 
@@ -81,6 +82,12 @@ class PartyOut(BaseModel):
     bic: str | None = None
     vat_payer: bool | None = None
     logo_url: str | None = None
+
+    @field_validator("logo_url")
+    @classmethod
+    def _logo(cls, value: str | None) -> str | None:
+        # A snapshot taken before logo addresses were checked may hold a hostile one.
+        return value if is_safe_logo_url(value) else None
 
 
 class InvoiceOut(InvoiceSummary):

@@ -24,7 +24,7 @@ from kasa_invoicing.db.invoices import InvoiceRows
 from kasa_invoicing.db.tables import Invoice
 from kasa_invoicing.domain.lifecycle import AWAITING_PAYMENT
 from kasa_invoicing.domain.pricing import Grouping
-from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.auth import AdminPrincipal, CurrentPrincipal, MemberPrincipal
 from kasa_servicekit.db import Money
 from kasa_servicekit.idempotency import IdempotencyKey, Once
 from kasa_servicekit.money import at_currency_precision
@@ -101,7 +101,7 @@ def _draft(body: InvoiceIn) -> invoices.Draft:
 @router.post("", response_model=InvoiceOut, status_code=201)
 async def create_invoice(
     body: InvoiceIn,
-    principal: WritingPrincipal,
+    principal: MemberPrincipal,
     db: Db,
     events: Events,
     idempotency_key: IdempotencyKey = None,
@@ -239,7 +239,7 @@ async def get_invoice(invoice_id: UUID, principal: CurrentPrincipal, db: Db) -> 
 @router.post("/{invoice_id}/issue", response_model=InvoiceOut)
 async def issue_invoice(
     invoice_id: UUID,
-    principal: WritingPrincipal,
+    principal: MemberPrincipal,
     db: Db,
     events: Events,
     body: IssueIn | None = None,
@@ -257,7 +257,7 @@ async def issue_invoice(
 
 @router.post("/{invoice_id}/cancel", response_model=InvoiceOut)
 async def cancel_invoice(
-    invoice_id: UUID, principal: WritingPrincipal, db: Db, events: Events
+    invoice_id: UUID, principal: AdminPrincipal, db: Db, events: Events
 ) -> InvoiceOut:
     """Cancel an issued invoice: it keeps its number, and its work entries are unbilled again."""
     async with db.transaction() as session:
@@ -268,7 +268,7 @@ async def cancel_invoice(
 
 @router.delete("/{invoice_id}", status_code=204)
 async def delete_draft(
-    invoice_id: UUID, principal: WritingPrincipal, db: Db, events: Events
+    invoice_id: UUID, principal: MemberPrincipal, db: Db, events: Events
 ) -> Response:
     async with db.transaction() as session:
         store = InvoiceRows(session, principal.workspace_id)
@@ -290,7 +290,7 @@ async def update_draft_line(
     invoice_id: UUID,
     line_id: UUID,
     body: LinePatch,
-    principal: WritingPrincipal,
+    principal: MemberPrincipal,
     db: Db,
     events: Events,
 ) -> InvoiceOut:

@@ -1,15 +1,20 @@
 """GET /portal/{token}: one shared invoice for the client, public, nothing else of the workspace.
 
 Unknown, revoked and expired tokens all get the same 404 page, so a token cannot be probed.
-Every view is recorded on the link and published for the audit trail.
+Every view is recorded on the link and published for the audit trail. Views are rate limited
+per link and per client address (429 with ``Retry-After``), counted before the token is looked
+up, and a PDF is rendered once per content of the invoice (``app/documents.py``).
 """
 
 import base64
+import hashlib
 import io
+from dataclasses import dataclass
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 
+from kasa_invoicing.api.downloads import content_disposition
 from kasa_invoicing.app import documents, sharing
 from kasa_invoicing.db.invoices import InvoiceRows
 from kasa_invoicing.db.sharing import PortalRows
@@ -19,6 +24,8 @@ from kasa_invoicing.pdf.document import pdf_filename
 from kasa_invoicing.pdf.labels import labels
 from kasa_invoicing.pdf.render import render_template
 from kasa_servicekit.db import utcnow
+from kasa_servicekit.problems import ProblemError
+from kasa_servicekit.rate_limits import RateLimiter
 from kasa_servicekit.service import Db, Events
 
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
@@ -40,10 +47,62 @@ def _not_found() -> HTMLResponse:
     return HTMLResponse(_NOT_FOUND, status_code=404, headers=_PRIVATE)
 
 
+@dataclass
+class PortalLimits:
+    """This instance's budgets of portal views: per link, and per client address."""
+
+    per_link: RateLimiter
+    per_address: RateLimiter
+    link_days: int
+    """Days a link stored without an expiry keeps working after it was made."""
+
+
+def install(app: FastAPI) -> None:
+    """Give the app its portal limits, from its settings."""
+    settings = app.state.runtime.settings
+    app.state.portal_limits = PortalLimits(
+        per_link=RateLimiter(settings.portal_views_per_link),
+        per_address=RateLimiter(settings.portal_views_per_address),
+        link_days=settings.portal_link_days,
+    )
+
+
+def client_address(request: Request) -> str:
+    """The address the gateway saw the request come from (it sets ``X-Forwarded-For`` to that
+    one address), else the socket peer for a request that reached invoicing directly."""
+    forwarded = request.headers.get("x-forwarded-for", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if hops:
+        return hops[-1][:64]
+    return request.client.host if request.client else "unknown"
+
+
+def _admitted(request: Request, token: str) -> PortalLimits:
+    """The limits, once this view fits both budgets; a 429 problem otherwise."""
+    limits: PortalLimits = request.app.state.portal_limits
+    # Keyed by a digest: the limiter never holds a token, and any length costs the same.
+    link_key = hashlib.sha256(token.encode()).hexdigest()
+    for decision in (
+        limits.per_address.hit(client_address(request)),
+        limits.per_link.hit(link_key),
+    ):
+        if not decision.allowed:
+            raise ProblemError(
+                429,
+                "Too Many Requests",
+                "too many views of the portal; try again later",
+                headers={**_PRIVATE, "Retry-After": str(decision.retry_after)},
+            )
+    return limits
+
+
 @router.get("/{token}", response_class=HTMLResponse)
-async def portal_page(token: str, db: Db, events: Events) -> Response:
+async def portal_page(token: str, db: Db, events: Events, request: Request) -> Response:
+    limits = _admitted(request, token)
     async with db.transaction() as session:
-        invoice = await sharing.view(PortalRows(session), events, token, "page")
+        invoice = await sharing.view(
+            PortalRows(session), events, token, "page", default_days=limits.link_days
+        )
         if invoice is None:
             return _not_found()
         document = await documents.document(InvoiceRows(session, invoice.workspace_id), invoice)
@@ -66,19 +125,22 @@ async def portal_page(token: str, db: Db, events: Events) -> Response:
 
 
 @router.get("/{token}/pdf")
-async def portal_pdf(token: str, db: Db, events: Events) -> Response:
+async def portal_pdf(token: str, db: Db, events: Events, request: Request) -> Response:
+    limits = _admitted(request, token)
     async with db.transaction() as session:
-        invoice = await sharing.view(PortalRows(session), events, token, "pdf")
+        invoice = await sharing.view(
+            PortalRows(session), events, token, "pdf", default_days=limits.link_days
+        )
         if invoice is None:
             return _not_found()
         document = await documents.document(InvoiceRows(session, invoice.workspace_id), invoice)
     # Rendered after the commit: the view's row lock is not held while the PDF takes shape.
-    pdf = await documents.render(document)
+    pdf = await documents.render(document, invoice.id)
     return Response(
         pdf,
         media_type="application/pdf",
         headers={
             **_PRIVATE,
-            "Content-Disposition": f'attachment; filename="{pdf_filename(invoice)}"',
+            "Content-Disposition": content_disposition("attachment", pdf_filename(invoice)),
         },
     )

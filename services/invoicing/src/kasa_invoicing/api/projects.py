@@ -14,7 +14,7 @@ from kasa_invoicing.app import projects
 from kasa_invoicing.db.projects import ProjectRows
 from kasa_invoicing.db.tables import Client, Project
 from kasa_invoicing.domain.pricing import effective_rate
-from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.auth import CurrentPrincipal, MemberPrincipal
 from kasa_servicekit.money import at_currency_precision
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.service import Db, Events
@@ -77,7 +77,7 @@ def project_out(project: Project, client: Client) -> ProjectOut:
 
 @router.post("", response_model=ProjectOut, status_code=201)
 async def create_project(
-    body: ProjectIn, principal: WritingPrincipal, db: Db, events: Events
+    body: ProjectIn, principal: MemberPrincipal, db: Db, events: Events
 ) -> ProjectOut:
     async with db.transaction() as session:
         store = ProjectRows(session, principal.workspace_id)
@@ -119,7 +119,7 @@ async def get_project(project_id: UUID, principal: CurrentPrincipal, db: Db) -> 
 
 @router.patch("/{project_id}", response_model=ProjectOut)
 async def update_project(
-    project_id: UUID, body: ProjectPatch, principal: WritingPrincipal, db: Db, events: Events
+    project_id: UUID, body: ProjectPatch, principal: MemberPrincipal, db: Db, events: Events
 ) -> ProjectOut:
     async with db.transaction() as session:
         store = ProjectRows(session, principal.workspace_id)
@@ -131,7 +131,7 @@ async def update_project(
 
 @router.delete("/{project_id}", status_code=204)
 async def delete_project(
-    project_id: UUID, principal: WritingPrincipal, db: Db, events: Events
+    project_id: UUID, principal: MemberPrincipal, db: Db, events: Events
 ) -> Response:
     async with db.transaction() as session:
         store = ProjectRows(session, principal.workspace_id)

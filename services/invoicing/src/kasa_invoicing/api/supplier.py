@@ -10,8 +10,10 @@ from kasa_invoicing.api.bodies import values
 from kasa_invoicing.app import supplier
 from kasa_invoicing.db.supplier import SupplierRows
 from kasa_invoicing.domain.bank import bic_is_valid, iban_is_valid, normalize_iban
+from kasa_invoicing.domain.logo import MAX_LENGTH as LOGO_MAX_LENGTH
+from kasa_invoicing.domain.logo import check_logo_url, is_safe_logo_url
 from kasa_invoicing.domain.numbering import DEFAULT_FORMAT, check_format
-from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.auth import AdminPrincipal, CurrentPrincipal
 from kasa_servicekit.service import Db, Events
 
 router = APIRouter(prefix="/api/v1/supplier", tags=["supplier"])
@@ -32,7 +34,14 @@ class SupplierIn(BaseModel):
     ] = DEFAULT_FORMAT
     payment_terms_days: Annotated[int, Field(ge=0, le=365)] = 14
     vat_payer: bool = False
-    logo_url: Annotated[str | None, Field(max_length=500)] = None
+    logo_url: Annotated[
+        str | None,
+        Field(
+            max_length=LOGO_MAX_LENGTH,
+            description="An https:// address of the logo image, without user name or password; "
+            "Kasa never fetches it",
+        ),
+    ] = None
 
     @field_validator("iban")
     @classmethod
@@ -58,9 +67,20 @@ class SupplierIn(BaseModel):
         check_format(value)
         return value
 
+    @field_validator("logo_url")
+    @classmethod
+    def _logo(cls, value: str | None) -> str | None:
+        return None if value is None else check_logo_url(value)
+
 
 class SupplierOut(SupplierIn):
     model_config = ConfigDict(from_attributes=True)
+
+    @field_validator("logo_url")
+    @classmethod
+    def _logo(cls, value: str | None) -> str | None:
+        # An address stored before the checks is not shown; the row itself is left as it is.
+        return value if is_safe_logo_url(value) else None
 
 
 @router.get("", response_model=SupplierOut)
@@ -72,7 +92,7 @@ async def get_supplier(principal: CurrentPrincipal, db: Db) -> SupplierOut:
 
 @router.put("", response_model=SupplierOut)
 async def put_supplier(
-    body: SupplierIn, principal: WritingPrincipal, db: Db, events: Events
+    body: SupplierIn, principal: AdminPrincipal, db: Db, events: Events
 ) -> SupplierOut:
     async with db.transaction() as session:
         store = SupplierRows(session, principal.workspace_id)

@@ -10,7 +10,7 @@ from kasa_invoicing.api.bodies import values
 from kasa_invoicing.api.work_views import WorkEntryOut, entry_out
 from kasa_invoicing.app import work
 from kasa_invoicing.db.work import WorkRows
-from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.auth import CurrentPrincipal, MemberPrincipal
 from kasa_servicekit.service import Db, Events
 
 router = APIRouter(prefix="/api/v1/timer", tags=["timer"])
@@ -42,7 +42,7 @@ async def get_timer(principal: CurrentPrincipal, db: Db) -> TimerOut:
 
 @router.post("/start", response_model=WorkEntryOut, status_code=201)
 async def start_timer(
-    body: TimerStart, principal: WritingPrincipal, db: Db, events: Events
+    body: TimerStart, principal: MemberPrincipal, db: Db, events: Events
 ) -> WorkEntryOut:
     async with db.transaction() as session:
         store = WorkRows(session, principal.workspace_id)
@@ -51,7 +51,7 @@ async def start_timer(
 
 
 @router.post("/stop", response_model=WorkEntryOut)
-async def stop_timer(principal: WritingPrincipal, db: Db, events: Events) -> WorkEntryOut:
+async def stop_timer(principal: MemberPrincipal, db: Db, events: Events) -> WorkEntryOut:
     """Stop the clock: the entry gets the elapsed minutes, rounded up, at most a day."""
     async with db.transaction() as session:
         row = await work.stop_timer(WorkRows(session, principal.workspace_id), events, principal)

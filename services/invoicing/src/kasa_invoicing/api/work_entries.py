@@ -15,7 +15,7 @@ from kasa_invoicing.app import work
 from kasa_invoicing.db.tables import WorkEntry
 from kasa_invoicing.db.work import WorkRows
 from kasa_invoicing.domain.work import MAX_MINUTES
-from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.auth import CurrentPrincipal, MemberPrincipal
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.service import Db, Events
 
@@ -54,7 +54,7 @@ def _numbered(row: WorkEntry, numbers: dict[UUID, str | None]) -> WorkEntryOut:
 
 @router.post("", response_model=WorkEntryOut, status_code=201)
 async def create_work_entry(
-    body: WorkEntryIn, principal: WritingPrincipal, db: Db, events: Events
+    body: WorkEntryIn, principal: MemberPrincipal, db: Db, events: Events
 ) -> WorkEntryOut:
     async with db.transaction() as session:
         store = WorkRows(session, principal.workspace_id)
@@ -114,7 +114,7 @@ async def get_work_entry(entry_id: UUID, principal: CurrentPrincipal, db: Db) ->
 
 @router.patch("/{entry_id}", response_model=WorkEntryOut)
 async def update_work_entry(
-    entry_id: UUID, body: WorkEntryPatch, principal: WritingPrincipal, db: Db, events: Events
+    entry_id: UUID, body: WorkEntryPatch, principal: MemberPrincipal, db: Db, events: Events
 ) -> WorkEntryOut:
     async with db.transaction() as session:
         store = WorkRows(session, principal.workspace_id)
@@ -126,7 +126,7 @@ async def update_work_entry(
 
 @router.delete("/{entry_id}", status_code=204)
 async def delete_work_entry(
-    entry_id: UUID, principal: WritingPrincipal, db: Db, events: Events
+    entry_id: UUID, principal: MemberPrincipal, db: Db, events: Events
 ) -> Response:
     async with db.transaction() as session:
         await work.delete_entry(

@@ -37,10 +37,11 @@ from kasa_invoicing.domain.pricing import (
     BillableWork,
     Grouping,
     Line,
+    bounded_totals,
+    check_amount,
     effective_rate,
     lines_from_work,
     manual_line,
-    totals,
 )
 from kasa_invoicing.domain.work import check_invoiceable
 from kasa_servicekit.db import utcnow
@@ -183,8 +184,14 @@ async def draft(store: InvoiceStore, events: EventWriter, by: Origin, request: D
     client = await store.owned(Client, request.client_id, "client")
     entries = await _selected_entries(store, request, client)
     currency = client.currency
+    # Amounts too large for an invoice are refused naming the field that brought them in.
+    work_field = ("work_entry_ids",) if request.work_entry_ids is not None else ("project_id",)
     lines: list[Line] = lines_from_work(
-        await _billable_work(store, entries, client), request.grouping, request.vat_rate, currency
+        await _billable_work(store, entries, client),
+        request.grouping,
+        request.vat_rate,
+        currency,
+        at=work_field,
     )
     lines += [
         manual_line(
@@ -194,12 +201,15 @@ async def draft(store: InvoiceStore, events: EventWriter, by: Origin, request: D
             x.unit_price,
             x.vat_rate if x.vat_rate is not None else request.vat_rate,
             currency,
+            at=("extra_lines", i, "unit_price"),
         )
-        for x in request.extra_lines
+        for i, x in enumerate(request.extra_lines)
     ]
     if not lines:
         raise Invalid("an invoice needs at least one line")
-    summed = totals(lines, currency)
+    summed = bounded_totals(
+        lines, currency, at=("extra_lines",) if request.extra_lines else work_field
+    )
     supplier = await store.supplier()
     invoice = Invoice(
         id=new_id(),
@@ -270,6 +280,8 @@ async def issue(
     supplier = await store.supplier() if invoice.status == "draft" else None
     status = lifecycle.issue(invoice.status, invoice.total, has_supplier=supplier is not None)
     assert supplier is not None
+    # A draft made before totals were bounded may hold more than an issued invoice can carry.
+    check_amount(invoice.total, "the invoice's total")
     issued_on = on or utcnow().date()
     seq = await store.next_number(issued_on.year)
     number = format_number(supplier.number_format, issued_on.year, seq)
@@ -353,7 +365,7 @@ async def change_line(
     if change.vat_rate is not None:
         line.vat_rate = change.vat_rate
     changes = diff(before, fields())
-    summed = totals(domain_lines(rows), invoice.currency)
+    summed = bounded_totals(domain_lines(rows), invoice.currency, at=("vat_rate",))
     invoice.subtotal, invoice.vat_total, invoice.total = (
         summed.subtotal,
         summed.vat_total,

@@ -61,11 +61,13 @@ async def share(
     invoice_id: UUID,
     expires_in_days: int | None = None,
     now: datetime | None = None,
+    default_days: int = sharing.DEFAULT_LINK_DAYS,
 ) -> Shared:
-    """A new link to an issued invoice, working until revoked or for ``expires_in_days``."""
+    """A new link to an issued invoice, working until revoked and for ``expires_in_days``
+    (``default_days`` when not given)."""
     token = sharing.new_token()
     now = now or utcnow()
-    expires_at = sharing.expiry(now, expires_in_days)
+    expires_at = sharing.expiry(now, expires_in_days, default_days)
     invoice = await store.owned(Invoice, invoice_id, "invoice")
     check_shareable(invoice.status)
     link = ShareLink(
@@ -103,14 +105,18 @@ async def view(
     token: str,
     what: Literal["page", "pdf"],
     now: datetime | None = None,
+    default_days: int = sharing.DEFAULT_LINK_DAYS,
 ) -> Invoice | None:
     """The invoice a live token opens, with this view counted and published; None for any
-    dead token."""
+    dead token. A link stored without an expiry works ``default_days`` after it was made."""
     if len(token) > sharing.MAX_TOKEN_LENGTH:
         return None
     link = await store.link(sharing.token_hash(token))
     now = now or utcnow()
-    if link is None or not sharing.is_live(link.revoked_at, link.expires_at, now):
+    if link is None:
+        return None
+    expires_at = sharing.effective_expiry(link.expires_at, link.created_at, default_days)
+    if not sharing.is_live(link.revoked_at, expires_at, now):
         return None
     invoice = await store.invoice(link)
     if invoice is None:

@@ -18,4 +18,15 @@ class Conflict(DomainError):
 
 
 class Invalid(DomainError):
-    """The request breaks a rule whatever the state (another client's work, no lines at all)."""
+    """The request breaks a rule whatever the state (another client's work, no lines at all).
+
+    ``field`` names the request field at fault (``("extra_lines", 0, "unit_price")``), so the
+    problem can put the message next to it; ``kind`` is the error type shown with it.
+    """
+
+    def __init__(
+        self, message: str, *, field: tuple[str | int, ...] = (), kind: str = "value_error"
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        self.kind = kind

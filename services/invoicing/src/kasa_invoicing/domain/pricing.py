@@ -8,6 +8,8 @@ Rounding rules (documented for the people who read the invoice):
 - Any other line's net amount is ``quantity * unit price``, rounded the same way.
 - VAT is computed once per rate on the sum of the nets at that rate (the VAT summary a tax
   office expects), rounded half up; the total is the nets plus that VAT.
+- No amount on an invoice (a line, a VAT base, a total) exceeds ``MAX_AMOUNT``: a larger one is
+  refused as ``AmountTooLarge`` before anything is rounded or stored.
 """
 
 from collections import defaultdict
@@ -18,11 +20,36 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
+from kasa_invoicing.domain.errors import Invalid
 from kasa_servicekit.money import round_money
 
 Grouping = Literal["entry", "project", "day"]
 _FOUR_PLACES = Decimal("0.0001")
 _HUNDRED = Decimal(100)
+
+MAX_AMOUNT = Decimal("99999999999999.9999")
+"""The largest amount an invoice holds: 14 digits before the point and 4 after, as the amounts
+of the event contracts. Both databases store it exactly (SQLite as a 64-bit count of 1/10000,
+PostgreSQL as ``NUMERIC(20, 4)``), and rounding it stays within the decimal context."""
+
+Field = tuple[str | int, ...]
+"""Where in the request an amount comes from, e.g. ``("extra_lines", 0, "unit_price")``."""
+
+
+class AmountTooLarge(Invalid):
+    """A computed amount (quantity x price, minutes x rate, a total) exceeds ``MAX_AMOUNT``."""
+
+    def __init__(self, what: str, at: Field = ()) -> None:
+        super().__init__(
+            f"{what} would be more than {MAX_AMOUNT}", field=at, kind="less_than_equal"
+        )
+
+
+def check_amount(amount: Decimal, what: str, at: Field = ()) -> Decimal:
+    """``amount`` if an invoice can hold it; ``AmountTooLarge`` otherwise."""
+    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+        raise AmountTooLarge(what, at)
+    return amount
 
 
 @dataclass(frozen=True)
@@ -75,15 +102,22 @@ def hours(minutes: int) -> Decimal:
 
 
 def _time_line(
-    description: str, minutes: int, rate: Decimal, vat_rate: Decimal, currency: str, ids: list[UUID]
+    description: str,
+    minutes: int,
+    rate: Decimal,
+    vat_rate: Decimal,
+    currency: str,
+    ids: list[UUID],
+    at: Field,
 ) -> Line:
+    net = check_amount(Decimal(minutes) * rate / 60, "the work's minutes x hourly rate", at)
     return Line(
         description=description,
         quantity=hours(minutes),
         unit="h",
         unit_price=rate,
         vat_rate=vat_rate,
-        net_amount=round_money(Decimal(minutes) * rate / 60, currency),
+        net_amount=round_money(net, currency),
         work_entry_ids=ids,
     )
 
@@ -103,12 +137,17 @@ def _fixed_line(
 
 
 def lines_from_work(
-    work: Sequence[BillableWork], grouping: Grouping, vat_rate: Decimal, currency: str
+    work: Sequence[BillableWork],
+    grouping: Grouping,
+    vat_rate: Decimal,
+    currency: str,
+    at: Field = (),
 ) -> list[Line]:
     """Invoice lines for ``work``: one per entry, or time summed per project or per day.
 
     Fixed-amount entries always keep a line of their own: their descriptions say what was
-    delivered. Time of the same group is summed only when billed at the same rate.
+    delivered. Time of the same group is summed only when billed at the same rate. ``at``
+    names the request field that chose the work, for an ``AmountTooLarge``.
     """
     ordered = sorted(work, key=lambda w: (w.work_date, w.project_name, str(w.entry_id)))
     lines: list[Line] = []
@@ -126,7 +165,13 @@ def lines_from_work(
             text = f"{item.work_date.isoformat()} {item.project_name}: {item.description}"
             lines.append(
                 _time_line(
-                    text, item.minutes, item.hourly_rate, vat_rate, currency, [item.entry_id]
+                    text,
+                    item.minutes,
+                    item.hourly_rate,
+                    vat_rate,
+                    currency,
+                    [item.entry_id],
+                    at,
                 )
             )
         else:
@@ -140,7 +185,7 @@ def lines_from_work(
         else:
             text = f"{key}: " + "; ".join(sorted({i.project_name for i in items}))
         lines.append(
-            _time_line(text, minutes, rate, vat_rate, currency, [i.entry_id for i in items])
+            _time_line(text, minutes, rate, vat_rate, currency, [i.entry_id for i in items], at)
         )
     return lines
 
@@ -152,14 +197,17 @@ def manual_line(
     unit_price: Decimal,
     vat_rate: Decimal,
     currency: str,
+    at: Field = (),
 ) -> Line:
+    """A line of ``quantity`` at ``unit_price``; ``at`` names its price in the request."""
+    net = check_amount(quantity * unit_price, "quantity x unit_price", at)
     return Line(
         description=description,
         quantity=quantity,
         unit=unit,
         unit_price=unit_price,
         vat_rate=vat_rate,
-        net_amount=round_money(quantity * unit_price, currency),
+        net_amount=round_money(net, currency),
     )
 
 
@@ -175,3 +223,15 @@ def totals(lines: Iterable[Line], currency: str) -> Totals:
     subtotal = sum((row.base for row in summary), Decimal(0))
     vat_total = sum((row.vat for row in summary), Decimal(0))
     return Totals(subtotal, vat_total, subtotal + vat_total, summary)
+
+
+def bounded_totals(lines: Iterable[Line], currency: str, at: Field = ()) -> Totals:
+    """``totals`` of a new or changed invoice: ``AmountTooLarge`` (naming ``at``) when a VAT
+    base, its VAT, the subtotal or the total would exceed ``MAX_AMOUNT``."""
+    summed = totals(lines, currency)
+    for row in summed.vat_summary:
+        check_amount(row.base, "the invoice's subtotal", at)
+        check_amount(row.vat, "the invoice's VAT", at)
+    check_amount(summed.subtotal, "the invoice's subtotal", at)
+    check_amount(summed.total, "the invoice's total", at)
+    return summed

@@ -1,5 +1,5 @@
 """Client-portal links: a random token shown once, only its hash kept, live until revoked
-or expired.
+or expired (every link expires, by default after ``DEFAULT_LINK_DAYS``).
 
 A token has 256 bits of randomness; only its SHA-256 is stored, so a leaked database does not
 open any invoice.
@@ -21,10 +21,25 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def expiry(now: datetime, days: int | None) -> datetime | None:
-    """When a link made ``now`` stops working; ``None`` days: when it is revoked."""
-    return now + timedelta(days=days) if days else None
+DEFAULT_LINK_DAYS = 90
+"""Days a link works when nobody chose otherwise (``PORTAL_LINK_DAYS`` sets it per service)."""
 
 
-def is_live(revoked_at: datetime | None, expires_at: datetime | None, now: datetime) -> bool:
-    return revoked_at is None and (expires_at is None or expires_at > now)
+def expiry(now: datetime, days: int | None, default_days: int = DEFAULT_LINK_DAYS) -> datetime:
+    """When a link made ``now`` stops working: after ``days``, else after ``default_days``.
+
+    Every link expires: a link forwarded once would otherwise open the invoice for ever.
+    """
+    return now + timedelta(days=days or default_days)
+
+
+def effective_expiry(
+    expires_at: datetime | None, created_at: datetime, default_days: int = DEFAULT_LINK_DAYS
+) -> datetime:
+    """When a stored link stops working. One stored without an expiry (made when links lived
+    until revoked) stops ``default_days`` after it was made."""
+    return expires_at if expires_at is not None else created_at + timedelta(days=default_days)
+
+
+def is_live(revoked_at: datetime | None, expires_at: datetime, now: datetime) -> bool:
+    return revoked_at is None and expires_at > now

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kasa_contracts.types import CurrencyCode, DecimalString, MoneyAmount
 from kasa_ledger.app import accounts
 from kasa_ledger.db.tables import Account
-from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.auth import AdminPrincipal, CurrentPrincipal
 from kasa_servicekit.idempotency import IdempotencyKey, Once
 from kasa_servicekit.money import at_currency_precision
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
@@ -108,7 +108,7 @@ class AccountIn(BaseModel):
 @router.post("", status_code=201, response_model=AccountOut)
 async def create_account(
     body: AccountIn,
-    principal: WritingPrincipal,
+    principal: AdminPrincipal,
     db: Db,
     events: Events,
     idempotency_key: IdempotencyKey = None,
@@ -133,7 +133,7 @@ class AccountPatch(BaseModel):
 
 @router.patch("/{account_id}", response_model=AccountOut)
 async def update_account(
-    account_id: UUID, body: AccountPatch, principal: WritingPrincipal, db: Db, events: Events
+    account_id: UUID, body: AccountPatch, principal: AdminPrincipal, db: Db, events: Events
 ) -> AccountOut:
     requested = {name: getattr(body, name) for name in body.model_fields_set}
     async with db.transaction() as session:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from kasa_contracts.types import CurrencyCode, DecimalString, MoneyAmount
 from kasa_ledger.app import categories
 from kasa_ledger.db.tables import Category
-from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.auth import CurrentPrincipal, MemberPrincipal
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.service import Db, Events
 
@@ -49,7 +49,7 @@ async def list_categories(
 
 @router.post("", status_code=201, response_model=CategoryOut)
 async def create_category(
-    body: CategoryIn, principal: WritingPrincipal, db: Db, events: Events
+    body: CategoryIn, principal: MemberPrincipal, db: Db, events: Events
 ) -> CategoryOut:
     async with db.transaction() as session:
         row = await categories.create_category(session, principal, body.name, events)
@@ -107,7 +107,7 @@ async def list_rules(principal: CurrentPrincipal, db: Db) -> list[RuleOut]:
 
 
 @router.post("/rules", status_code=201, response_model=RuleOut)
-async def create_rule(body: RuleIn, principal: WritingPrincipal, db: Db, events: Events) -> RuleOut:
+async def create_rule(body: RuleIn, principal: MemberPrincipal, db: Db, events: Events) -> RuleOut:
     async with db.transaction() as session:
         rule = await categories.create_rule(
             session, principal, dict(body), body.model_dump(mode="json"), events
@@ -120,7 +120,7 @@ class Applied(BaseModel):
 
 
 @router.post("/rules/apply", response_model=Applied)
-async def apply_rules(principal: WritingPrincipal, db: Db, events: Events) -> Applied:
+async def apply_rules(principal: MemberPrincipal, db: Db, events: Events) -> Applied:
     """Categorize existing transactions by the rules; hand-set categories are left alone."""
     async with db.transaction() as session:
         changed = await categories.apply_rules(session, principal, events)

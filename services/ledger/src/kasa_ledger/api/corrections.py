@@ -11,7 +11,7 @@ from kasa_contracts.types import PositiveAmount
 from kasa_ledger.api.transaction_view import TransactionOut, transaction_out
 from kasa_ledger.app import corrections, transactions
 from kasa_ledger.db.tables import Transaction
-from kasa_servicekit.auth import WritingPrincipal
+from kasa_servicekit.auth import AdminPrincipal
 from kasa_servicekit.idempotency import IdempotencyKey, Once
 from kasa_servicekit.service import Db, Events
 
@@ -53,7 +53,7 @@ async def _adjusted(
 async def correct(
     transaction_id: UUID,
     body: CorrectionIn,
-    principal: WritingPrincipal,
+    principal: AdminPrincipal,
     db: Db,
     events: Events,
     idempotency_key: IdempotencyKey = None,
@@ -73,7 +73,7 @@ async def correct(
 async def void(
     transaction_id: UUID,
     body: VoidIn,
-    principal: WritingPrincipal,
+    principal: AdminPrincipal,
     db: Db,
     events: Events,
     idempotency_key: IdempotencyKey = None,

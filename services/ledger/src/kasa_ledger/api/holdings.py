@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kasa_contracts.types import CurrencyCode, DecimalString
 from kasa_ledger.app import holdings
 from kasa_ledger.domain.holdings import KINDS, Side
-from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.auth import CurrentPrincipal, MemberPrincipal
 from kasa_servicekit.money import at_currency_precision
 from kasa_servicekit.service import Db, Events
 
@@ -34,7 +34,9 @@ class ValueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     valued_on: date
-    value: DecimalString = Field(ge=0, decimal_places=4)
+    # At most 14 digits before the point, as every other amount: a larger value cannot be
+    # stored exactly (SQLite holds 1/10000 units in 64 bits) and would fail as a 5xx.
+    value: DecimalString = Field(ge=0, max_digits=18, decimal_places=4)
 
 
 def present(found: holdings.Valued) -> HoldingOut:
@@ -74,7 +76,7 @@ def _router(side: Side, path: str) -> APIRouter:
 
     @router.post("", status_code=201, response_model=HoldingOut)
     async def create_holding(
-        body: HoldingIn, principal: WritingPrincipal, db: Db, events: Events
+        body: HoldingIn, principal: MemberPrincipal, db: Db, events: Events
     ) -> HoldingOut:
         first = None if body.value is None else (body.value.valued_on, body.value.value)
         async with db.transaction() as session:
@@ -91,7 +93,7 @@ def _router(side: Side, path: str) -> APIRouter:
 
     @router.post("/{holding_id}/values", status_code=201, response_model=HoldingOut)
     async def add_value(
-        holding_id: UUID, body: ValueIn, principal: WritingPrincipal, db: Db, events: Events
+        holding_id: UUID, body: ValueIn, principal: MemberPrincipal, db: Db, events: Events
     ) -> HoldingOut:
         """Record the value on a day; recording the same day again replaces it."""
         async with db.transaction() as session:

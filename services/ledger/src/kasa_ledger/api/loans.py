@@ -12,7 +12,7 @@ from kasa_contracts.types import CurrencyCode, DecimalString, PositiveAmount
 from kasa_ledger.app import loans
 from kasa_ledger.db.tables import Loan
 from kasa_ledger.domain.loans import Installment
-from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.auth import CurrentPrincipal, MemberPrincipal
 from kasa_servicekit.idempotency import IdempotencyKey, Once
 from kasa_servicekit.money import minor_unit
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
@@ -61,7 +61,7 @@ def present(loan: Loan) -> LoanOut:
 @router.post("", status_code=201, response_model=LoanOut)
 async def create_loan(
     body: LoanIn,
-    principal: WritingPrincipal,
+    principal: MemberPrincipal,
     db: Db,
     events: Events,
     idempotency_key: IdempotencyKey = None,
@@ -155,7 +155,7 @@ class PaymentLinkIn(BaseModel):
 
 @router.post("/{loan_id}/payments", status_code=201, response_model=InstallmentOut)
 async def link_payment(
-    loan_id: UUID, body: PaymentLinkIn, principal: WritingPrincipal, db: Db, events: Events
+    loan_id: UUID, body: PaymentLinkIn, principal: MemberPrincipal, db: Db, events: Events
 ) -> InstallmentOut:
     """Record which booked expense paid an installment (each side is linked at most once)."""
     async with db.transaction() as session:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from kasa_contracts.types import DecimalString, PositiveAmount
 from kasa_ledger.app import matching
 from kasa_ledger.db.tables import MatchSuggestion, PaymentMatch
-from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.auth import CurrentPrincipal, MemberPrincipal
 from kasa_servicekit.money import at_currency_precision
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.service import Db, Events
@@ -50,7 +50,7 @@ class MatchIn(BaseModel):
     "/api/v1/transactions/{transaction_id}/match", status_code=201, response_model=PaymentMatchOut
 )
 async def match(
-    transaction_id: UUID, body: MatchIn, principal: WritingPrincipal, db: Db, events: Events
+    transaction_id: UUID, body: MatchIn, principal: MemberPrincipal, db: Db, events: Events
 ) -> PaymentMatchOut:
     """Apply a transaction (or part of it) to an invoice by hand."""
     async with db.transaction() as session:
@@ -63,7 +63,7 @@ async def match(
 @router.delete("/api/v1/transactions/{transaction_id}/match", status_code=204)
 async def unmatch_transaction(
     transaction_id: UUID,
-    principal: WritingPrincipal,
+    principal: MemberPrincipal,
     db: Db,
     events: Events,
     invoice_id: Annotated[UUID | None, Query(description="Only this invoice's match")] = None,
@@ -150,7 +150,7 @@ async def list_suggestions(
     response_model=PaymentMatchOut,
 )
 async def accept_suggestion(
-    suggestion_id: UUID, principal: WritingPrincipal, db: Db, events: Events
+    suggestion_id: UUID, principal: MemberPrincipal, db: Db, events: Events
 ) -> PaymentMatchOut:
     """Apply what is left of the transaction to the suggested invoice."""
     async with db.transaction() as session:
@@ -160,7 +160,7 @@ async def accept_suggestion(
 
 @router.post("/api/v1/matches/suggestions/{suggestion_id}/reject", response_model=SuggestionOut)
 async def reject_suggestion(
-    suggestion_id: UUID, principal: WritingPrincipal, db: Db, events: Events
+    suggestion_id: UUID, principal: MemberPrincipal, db: Db, events: Events
 ) -> SuggestionOut:
     """This transaction does not pay that invoice: the pair is never suggested again."""
     async with db.transaction() as session:

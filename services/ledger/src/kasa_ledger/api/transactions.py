@@ -11,7 +11,7 @@ from kasa_contracts.types import CurrencyCode, PositiveAmount
 from kasa_ledger.api.transaction_view import TransactionOut, transaction_out
 from kasa_ledger.app import booking, transactions
 from kasa_ledger.db.tables import Transaction
-from kasa_servicekit.auth import CurrentPrincipal, WritingPrincipal
+from kasa_servicekit.auth import CurrentPrincipal, MemberPrincipal
 from kasa_servicekit.idempotency import IdempotencyKey, Once
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
 from kasa_servicekit.service import Db, Events
@@ -99,7 +99,7 @@ CREATE_SCOPE = "POST /api/v1/transactions"
 @router.post("", status_code=201, response_model=TransactionOut)
 async def create_transaction(
     body: ManualTransactionIn,
-    principal: WritingPrincipal,
+    principal: MemberPrincipal,
     db: Db,
     events: Events,
     idempotency_key: IdempotencyKey = None,
@@ -129,7 +129,7 @@ class MetadataIn(BaseModel):
 
 @router.patch("/{transaction_id}", response_model=TransactionOut)
 async def update_metadata(
-    transaction_id: UUID, body: MetadataIn, principal: WritingPrincipal, db: Db, events: Events
+    transaction_id: UUID, body: MetadataIn, principal: MemberPrincipal, db: Db, events: Events
 ) -> TransactionOut:
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     async with db.transaction() as session:

@@ -30,6 +30,7 @@ from kasa_ledger.domain.booking import (
     RESTATED,
     Booking,
     described,
+    external_key,
     imported_entry,
     imported_row,
     manual_row,
@@ -212,7 +213,7 @@ async def restate(
         .where(
             Transaction.workspace_id == event.workspace_id,
             Transaction.source == updated.plugin,
-            Transaction.external_id == updated.external_id,
+            Transaction.external_id == external_key(updated.external_id),
         )
         .with_for_update()
     )

@@ -9,6 +9,7 @@ from uuid import UUID
 from kasa_contracts.changes import diff, wire_value
 from kasa_contracts.events.integrations import BankAccountRef
 from kasa_contracts.events.ledger import AccountCreated
+from kasa_ledger.domain.text import bounded_key, truncated
 
 SHOWN = ("name", "kind", "currency", "iban", "account_number", "opening_balance", "opening_date")
 """What ``account.created`` tells about a new account."""
@@ -16,10 +17,15 @@ SHOWN = ("name", "kind", "currency", "iban", "account_number", "opening_balance"
 EDITABLE = ("name", "opening_balance", "opening_date")
 """What a user may change on an account."""
 
+BANK_REF_WIDTH = 100
+"""The width of ``accounts.bank_ref``."""
+
 
 def bank_ref(account: BankAccountRef) -> str:
-    """How the ledger tells bank accounts apart: IBAN, else domestic number, else provider id."""
-    return account.iban or account.account_number or f"provider:{account.provider_account_id}"
+    """How the ledger tells bank accounts apart: IBAN, else domestic number, else provider id
+    (an over-long one cut with a digest, so it fits its column and stays unique)."""
+    ref = account.iban or account.account_number or f"provider:{account.provider_account_id}"
+    return bounded_key(ref, BANK_REF_WIDTH)
 
 
 def bank_account(
@@ -29,11 +35,12 @@ def bank_account(
     return {
         "id": account_id,
         "workspace_id": workspace_id,
-        "name": ref.iban or ref.account_number or ref.provider_account_id,
+        # Cut to their columns: an account too long to store would park every import on it.
+        "name": truncated(ref.iban or ref.account_number or ref.provider_account_id, 200),
         "kind": "bank",
         "bank_ref": bank_ref(ref),
-        "iban": ref.iban,
-        "account_number": ref.account_number,
+        "iban": truncated(ref.iban, 50),
+        "account_number": truncated(ref.account_number, 100),
         "currency": ref.currency,
         "opening_balance": Decimal(0),
         "opening_date": None,

@@ -16,6 +16,7 @@ from kasa_contracts.events.integrations import TransactionImported
 from kasa_contracts.events.ledger import TransactionRecorded
 from kasa_ledger.domain.categorizing import Facts, Rule, categorize
 from kasa_ledger.domain.matching import can_pay, normalize_symbol
+from kasa_ledger.domain.text import EXTERNAL_ID_WIDTH, TRANSACTION_TEXT, bounded_key, fitted
 
 NATURAL_KEY = ("workspace_id", "source", "external_id")
 """The same bank movement is booked once per workspace and source, whatever the inbox says."""
@@ -40,11 +41,12 @@ RESTATED = (*BANK_DESCRIBED, "vs_normalized", "raw_data")
 
 
 def imported_row(workspace_id: UUID, imported: TransactionImported) -> dict[str, Any]:
-    """The columns of a transaction as a bank reported it."""
-    return {
+    """The columns of a transaction as a bank reported it, its text cut to fit the columns
+    (the whole text stays in ``raw_data``, see ``domain/text.py``)."""
+    row = {
         "workspace_id": workspace_id,
         "source": imported.plugin,
-        "external_id": imported.external_id,
+        "external_id": external_key(imported.external_id),
         "type": imported.direction,
         "amount": imported.amount,
         "currency": imported.currency,
@@ -61,6 +63,13 @@ def imported_row(workspace_id: UUID, imported: TransactionImported) -> dict[str,
         "account_ref": imported.account.iban or imported.account.account_number,
         "raw_data": imported.raw,
     }
+    return fitted(row, TRANSACTION_TEXT)
+
+
+def external_key(external_id: str) -> str:
+    """The bank's id of a movement as the ledger keys it: whole when it fits its column,
+    else cut with a digest of the whole id, so the natural key stays unique."""
+    return bounded_key(external_id, EXTERNAL_ID_WIDTH)
 
 
 def manual_row(workspace_id: UUID, fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,11 @@ from kasa_web.viewer import MaybeSignedIn, SignedIn
 
 router = APIRouter(include_in_schema=False)
 
+CLIENT_ADDRESS = "x-kasa-client-address"
+"""The person's address as the gateway vouches for it; handed back unchanged on the sign-in
+and registration calls made for them, so the gateway counts attempts per person, not for the
+web application as a whole."""
+
 
 def _with_session_cookies(response: Response, api_answer_cookies: list[str]) -> Response:
     for cookie in api_answer_cookies:
@@ -26,7 +31,8 @@ def _refusal(problem: ApiProblem) -> str:
         return _("Wrong email or password.")
     if problem.status == 429:
         seconds = problem.retry_after
-        if seconds and seconds >= 60:
+        # Whole minutes only from two on: "1 minutes" would be wrong, "60 seconds" is not.
+        if seconds and seconds > 90:
             minutes = (seconds + 59) // 60
             return _(
                 "Too many sign-in attempts. Try again in %(minutes)s minutes.", minutes=minutes
@@ -38,14 +44,19 @@ def _refusal(problem: ApiProblem) -> str:
     return problem_text(problem)
 
 
+def _on_behalf(request: Request) -> dict[str, str]:
+    """Who the sign-in or registration is for: the person's vouched address and browser."""
+    wanted = (CLIENT_ADDRESS, "user-agent")
+    return {name: request.headers[name] for name in wanted if request.headers.get(name)}
+
+
 async def _open_session(api: ApiDep, request: Request, email: str, password: str) -> list[str]:
-    address = request.headers.get("x-forwarded-for", "")
     answer = await api.send(
         "POST",
         "/api/v1/auth/session",
         None,
         json={"email": email, "password": password},
-        headers={"x-forwarded-for": address} if address else None,
+        headers=_on_behalf(request),
     )
     return answer.headers.get_list("set-cookie")
 
@@ -101,7 +112,9 @@ async def sign_up(request: Request, api: ApiDep, _viewer: MaybeSignedIn) -> Resp
         form.error("password_again", _("The passwords do not match."))
     if form.valid:
         try:
-            await api.send("POST", "/api/v1/auth/register", None, json=body)
+            await api.send(
+                "POST", "/api/v1/auth/register", None, json=body, headers=_on_behalf(request)
+            )
             cookies = await _open_session(api, request, body["email"], password)
         except ApiProblem as problem:
             if problem.status == 409:

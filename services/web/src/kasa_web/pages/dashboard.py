@@ -11,6 +11,7 @@ from starlette.responses import Response
 from kasa_web import charts, labels
 from kasa_web.i18n import duration
 from kasa_web.pages.common import ApiDep, page
+from kasa_web.payout_changes import PayoutChange, recent_payout_changes
 from kasa_web.rendering import env, render
 from kasa_web.viewer import SignedIn
 
@@ -30,17 +31,26 @@ def _month_label(month: str) -> str:
     return f"{name} {year[2:]}" if number == "01" else str(name)
 
 
+async def _nothing() -> list[PayoutChange]:
+    return []
+
+
 @router.get("/")
 async def dashboard(request: Request, api: ApiDep, viewer: SignedIn) -> Response:
     today = date.today()
     token = viewer.token
-    year, month, unpaid, overdue, transactions, plugins = await asyncio.gather(
+    # Owners are told of every change to where the money goes (none yet sends email).
+    owner = viewer.role == "owner"
+    me = str(viewer.principal.user_id)
+    payout = recent_payout_changes(api, token, me) if owner else _nothing()
+    year, month, unpaid, overdue, transactions, plugins, changes = await asyncio.gather(
         api.json("GET", "/api/v1/dashboard", token),
         api.json("GET", "/api/v1/dashboard", token, params={"from": today.replace(day=1)}),
         api.json("GET", "/api/v1/invoices", token, params={"status": "issued", "limit": 8}),
         api.json("GET", "/api/v1/invoices", token, params={"overdue": "true", "limit": 8}),
         api.json("GET", "/api/v1/transactions", token, params={"limit": 8}),
         api.json("GET", "/api/v1/plugins", token),
+        payout,
     )
     hour_bars = charts.bars(
         [
@@ -78,5 +88,6 @@ async def dashboard(request: Request, api: ApiDep, viewer: SignedIn) -> Response
             "chart": charts,
             "sync_status": labels.sync_status,
             "welcome": request.query_params.get("welcome") == "1",
+            "payout_changes": changes,
         },
     )

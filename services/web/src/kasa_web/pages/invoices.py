@@ -24,7 +24,8 @@ router = APIRouter(include_in_schema=False)
 LIST_FILTERS = ("status", "client_id", "from", "to")
 STATUSES = ("draft", "issued", "partially_paid", "paid", "cancelled", "overdue")
 GROUPINGS = ("entry", "project", "day")
-SHARE_DAYS = ("7", "30", "90", "")
+SHARE_DAYS = ("7", "30", "90", "365")
+"""How long a new portal link may work; every link expires (the API's default is 90 days)."""
 PAGE_SIZE = 25
 EXTRA_LINES = 3
 MAX_EXTRA_LINES = 50
@@ -417,12 +418,12 @@ async def _confirmed(
     try:
         await api.send(*call, viewer.token)
     except ApiProblem as problem:
-        if problem.status != 409:
+        if problem.status not in (403, 409):
             raise
         invoice = await _invoice(api, viewer, invoice_id)
         context = {**detail_context(request, invoice), "what": what}
         context["error"] = problem_text(problem)
-        return render(request, "invoices/confirm.html", context, status_code=409)
+        return render(request, "invoices/confirm.html", context, status_code=problem.status)
     return redirect(request, done)
 
 

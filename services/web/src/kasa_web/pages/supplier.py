@@ -41,7 +41,18 @@ def field_messages() -> dict[str, str]:
         "iban": _("This IBAN is not valid."),
         "bic": _("Enter a BIC of 8 or 11 letters and digits."),
         "number_format": _("Use {year}, {yy} and {seq}, for example {year}-{seq:04d}."),
+        "logo_url": _("Enter an https:// address of the image, without a user name or password."),
     }
+
+
+def refused(form: Form, problem: ApiProblem) -> Form:
+    """The API's refusal next to each field, worded for these fields where the API's is not."""
+    form.refused(problem)
+    messages = field_messages()
+    for name in list(form.errors):
+        if name in messages:
+            form.errors[name] = messages[name]
+    return form
 
 
 def form_of_profile(profile: dict[str, Any] | None) -> Form:
@@ -91,20 +102,19 @@ async def save_supplier(request: Request, api: ApiDep, viewer: SignedIn) -> Resp
     form = Form.of(await request.form())
     if not form.text("name"):
         form.error("name", _("Enter the name your invoices are issued under."))
+    status = 422
     if form.valid:
         try:
             await api.json("PUT", "/api/v1/supplier", viewer.token, json=profile_body(form))
         except ApiProblem as problem:
-            form.refused(problem)
-            messages = field_messages()
-            for name in list(form.errors):
-                if name in messages:
-                    form.errors[name] = messages[name]
+            refused(form, problem)
+            # Refused for the role: the form says so, with the API's status.
+            status = 403 if problem.status == 403 else status
         else:
             return redirect(request, "/supplier?done=1")
     return render(
         request,
         "supplier/edit.html",
         {"section": "invoices", "form": form, "new": False, "currencies": CURRENCIES},
-        status_code=422,
+        status_code=status,
     )
