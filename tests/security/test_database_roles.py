@@ -85,7 +85,10 @@ async def test_each_service_connects_as_its_own_unprivileged_role(system):
         for service, database in system.databases.items():
             users = await eventually(
                 lambda name=database.name: observer.fetch(
-                    "SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = $1", name
+                    # Client connections only: an autovacuum worker has the database, no user.
+                    "SELECT DISTINCT usename FROM pg_stat_activity"
+                    " WHERE datname = $1 AND backend_type = 'client backend'",
+                    name,
                 ),
                 lambda rows: bool(rows),
                 what=f"{service} connected",
