@@ -10,6 +10,7 @@ Driven through the invoicing and ledger apps on SQLite with a table of hostile b
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -306,3 +307,28 @@ def test_overflowing_ledger_amounts_are_422_problems_naming_the_field(ledger, se
     assert field in [e["loc"] for e in response.json()["errors"]]
     after = {side: api.ok("GET", f"/api/v1/{side}") for side in ("assets", "liabilities")}
     assert after == before, "no value was recorded"
+
+
+def test_sums_beyond_sqlites_64_bit_integers_stay_exact(ledger):
+    # Each amount fits; their sum does not fit SQLite's 64-bit sum() of 1/10000 units.
+    api = ledger()
+    largest = "99999999999999"
+    account = api.ok("POST", "/api/v1/accounts", 201, json={"name": "Cash", "currency": "CZK"})
+    for _ in range(10):
+        movement = {
+            "type": "income",
+            "amount": largest,
+            "currency": "CZK",
+            "transacted_on": "2026-01-15",
+            "account_id": account["id"],
+        }
+        api.ok("POST", "/api/v1/transactions", 201, json=movement)
+    total = Decimal(largest) * 10
+    assert total * 10_000 > 2**63, "beyond a 64-bit sum of 1/10000 units"
+    flow = api.ok(
+        "GET", "/api/v1/reports/cash-flow", params={"from": "2026-01-01", "to": "2026-01-31"}
+    )
+    [january] = flow["periods"]
+    assert Decimal(january["inflow"]) == total
+    [balance] = api.ok("GET", f"/api/v1/accounts/{account['id']}")["balances"]
+    assert Decimal(balance["amount"]) == total

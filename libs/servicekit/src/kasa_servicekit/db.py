@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlalchemy.util import await_
 
 MONEY_SCALE = 4
 _MONEY_FACTOR = Decimal(10) ** MONEY_SCALE
@@ -90,7 +91,29 @@ def _prepare_sqlite(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
+class _ExactSum:
+    """``sum()`` over Python's integers: SQLite's own raises "integer overflow" past 64 bits,
+    which amounts in 1/10000 units reach at about 9.2e14. A total beyond 64 bits is
+    returned as its decimal text, which ``Money`` reads as exactly as an integer."""
+
+    def __init__(self) -> None:
+        self.total: Any = None
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.total = value if self.total is None else self.total + value
+
+    def finalize(self) -> Any:
+        if isinstance(self.total, int) and not -(2**63) <= self.total < 2**63:
+            return str(self.total)
+        return self.total
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite lets an application replace a built-in function; every sum() is then exact.
+    # aiosqlite offers no create_aggregate, so it runs on the connection's own thread.
+    driver = dbapi_connection.driver_connection
+    await_(driver._execute(driver._conn.create_aggregate, "sum", 1, _ExactSum))
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the single writer; the busy timeout makes a second writer
     # wait for the lock instead of failing.
