@@ -21,9 +21,11 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
+from kasa_localstack import infra
 from kasa_localstack.stack import DEFAULT_PORTS, ServiceProcess, StackConfig, sqlite_urls
 from kasa_localstack.testing import free_port
 
@@ -176,8 +178,11 @@ async def main() -> None:
 
     data = Path(tempfile.mkdtemp(prefix="kasa-bench-"))
     ports = {name: free_port() for name in DEFAULT_PORTS}
+    # A virtual host of its own: the run's events never reach another stack's queues.
+    broker = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    amqp_url = infra.fresh_vhost(broker, f"kasa-bench-{uuid.uuid4().hex[:8]}")
     config = StackConfig(
-        amqp_url=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+        amqp_url=amqp_url,
         database_urls=sqlite_urls(data),
         data_dir=data,
         ports=ports,
@@ -212,6 +217,8 @@ async def main() -> None:
     finally:
         for process in running:
             process.stop()
+        if amqp_url != broker:
+            infra.delete_vhost(urlsplit(amqp_url).path.lstrip("/"))
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{os.cpu_count()} CPUs, load average {started_load} at start, {load} at the end")

@@ -31,9 +31,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
+from kasa_localstack import infra
 from kasa_localstack.stack import PROCESSES, Stack, StackConfig, sqlite_urls
 from kasa_localstack.testing import free_port
 
@@ -253,8 +255,11 @@ async def main() -> None:
     parser.add_argument("--invoices", type=int, default=500)
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="kasa-bench-web-"))
+    # A virtual host of its own: the run's events never reach another stack's queues.
+    broker = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    amqp_url = infra.fresh_vhost(broker, f"kasa-bench-{uuid.uuid4().hex[:8]}")
     config = StackConfig(
-        amqp_url=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+        amqp_url=amqp_url,
         database_urls=sqlite_urls(data),
         data_dir=data,
         ports={name: free_port() for name in PROCESSES},
@@ -274,6 +279,8 @@ async def main() -> None:
         await measure(gateway, token, cookies, args.requests)
     finally:
         stack.stop()
+        if amqp_url != broker:
+            infra.delete_vhost(urlsplit(amqp_url).path.lstrip("/"))
 
 
 if __name__ == "__main__":
