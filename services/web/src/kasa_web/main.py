@@ -18,16 +18,25 @@ from kasa_web import __version__
 from kasa_web.api_client import Api
 from kasa_web.errors import install_error_pages
 from kasa_web.pages import (
+    accounts,
+    audit,
     auth,
     bank,
     clients,
     dashboard,
     health,
+    holdings,
     invoices,
+    loans,
+    matching,
+    operator,
     preferences,
     profile,
+    reports,
     supplier,
     time,
+    transactions,
+    workspace_admin,
 )
 from kasa_web.security_headers import PageSecurityHeaders
 from kasa_web.settings import PACKAGE, WebSettings
@@ -44,6 +53,15 @@ ROUTERS = [
     invoices.router,
     supplier.router,
     bank.router,
+    transactions.router,
+    matching.router,
+    accounts.router,
+    holdings.router,
+    loans.router,
+    reports.router,
+    audit.router,
+    workspace_admin.router,
+    operator.router,
 ]
 
 
