@@ -15,11 +15,13 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
 from kasa_localstack.infra import ensure_chromium
+from kasa_localstack.testing import KasaClient
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / ".data" / "screens"
 DOCS_SCREENS = ROOT / "docs" / "screens"
 PASSWORD = "a-long-browser-password"
+API_PASSWORD = "correct horse battery"  # what KasaClient registers with
 # Without these, Chromium keeps trying to reach Google's services from a closed network.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -91,6 +93,42 @@ class Web:
         await page.locator("#f-password_again").press("Enter")
         await expect(page.locator("body[data-signed-in]")).to_have_count(1)
         return email
+
+    @staticmethod
+    async def joined(system: Any, owner: KasaClient, role: str) -> KasaClient:
+        """A new user who accepted the owner's invitation with ``role``, acting in that
+        workspace through the API."""
+        user = await system.user()
+        invited = await owner.post(
+            "/api/v1/invitations", json={"email": user.user["email"], "role": role}
+        )
+        assert invited.status_code == 201, invited.text
+        accepted = await user.post(
+            "/api/v1/invitations/accept", json={"token": invited.json()["token"]}
+        )
+        assert accepted.status_code == 200, accepted.text
+        switched = await user.post(
+            "/api/v1/auth/switch", json={"workspace_id": str(owner.user["workspace_id"])}
+        )
+        assert switched.status_code == 200, switched.text
+        user.token = switched.json()["access_token"]
+        return user
+
+    @staticmethod
+    async def sign_in_as(page: Page, email: str, workspace_id: str | None = None) -> None:
+        """Sign in a user made through the API (``system.user()``); with ``workspace_id``,
+        switch the page to that workspace."""
+        await page.goto("/sign-in")
+        await page.locator("#f-email").fill(email)
+        await page.locator("#f-password").fill(API_PASSWORD)
+        await page.locator("#f-password").press("Enter")
+        await expect(page.locator("body[data-signed-in]")).to_have_count(1)
+        if workspace_id:
+            await page.goto("/workspaces")
+            await page.locator(
+                f"form[action='/workspaces/switch']:has(input[value='{workspace_id}']) button"
+            ).click()
+            await expect(page.locator("body[data-signed-in]")).to_have_count(1)
 
     @staticmethod
     async def sign_out(page: Page) -> None:

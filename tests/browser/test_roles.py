@@ -3,38 +3,8 @@ admin changed them."""
 
 from playwright.async_api import Page, expect
 
-from kasa_localstack.testing import KasaClient
-
-API_PASSWORD = "correct horse battery"  # what KasaClient registers with
 OLD_IBAN = "CZ6508000000192000145399"
 NEW_IBAN = "CZ5508000000001234567899"
-
-
-async def joined(system, owner: KasaClient, role: str) -> KasaClient:
-    """A new user who accepted the owner's invitation with ``role``, acting in that workspace."""
-    user = await system.user()
-    invited = await owner.post(
-        "/api/v1/invitations", json={"email": user.user["email"], "role": role}
-    )
-    assert invited.status_code == 201, invited.text
-    accepted = await user.post(
-        "/api/v1/invitations/accept", json={"token": invited.json()["token"]}
-    )
-    assert accepted.status_code == 200, accepted.text
-    switched = await user.post(
-        "/api/v1/auth/switch", json={"workspace_id": str(owner.user["workspace_id"])}
-    )
-    assert switched.status_code == 200, switched.text
-    user.token = switched.json()["access_token"]
-    return user
-
-
-async def sign_in(page: Page, email: str) -> None:
-    await page.goto("/sign-in")
-    await page.locator("#f-email").fill(email)
-    await page.locator("#f-password").fill(API_PASSWORD)
-    await page.locator("#f-password").press("Enter")
-    await expect(page.locator("body[data-signed-in]")).to_have_count(1)
 
 
 async def test_members_see_the_payout_details_read_only_and_owners_see_who_changed_them(
@@ -44,13 +14,13 @@ async def test_members_see_the_payout_details_read_only_and_owners_see_who_chang
     workspace = str(owner.user["workspace_id"])
     profile = {"name": "Studio Nováková", "iban": OLD_IBAN, "number_format": "{year}-{seq:04d}"}
     assert (await owner.put("/api/v1/supplier", json=profile)).status_code == 200
-    admin = await joined(system, owner, "admin")
-    member = await joined(system, owner, "member")
+    admin = await web.joined(system, owner, "admin")
+    member = await web.joined(system, owner, "member")
     changed = await admin.put("/api/v1/supplier", json={**profile, "iban": NEW_IBAN})
     assert changed.status_code == 200, changed.text
 
     # The member, in the owner's workspace: the profile is shown, nothing can be saved.
-    await sign_in(page, member.user["email"])
+    await web.sign_in_as(page, member.user["email"])
     await page.goto("/workspaces")
     await page.locator(
         f"form[action='/workspaces/switch']:has(input[value='{workspace}']) button"
@@ -67,7 +37,7 @@ async def test_members_see_the_payout_details_read_only_and_owners_see_who_chang
     await web.sign_out(page)
 
     # The owner is told on the dashboard that someone else changed where payments go.
-    await sign_in(page, owner.user["email"])
+    await web.sign_in_as(page, owner.user["email"])
     notice = page.locator(".payout-changes")
     await expect(notice).to_contain_text(NEW_IBAN)
     await expect(notice).to_contain_text(OLD_IBAN)
