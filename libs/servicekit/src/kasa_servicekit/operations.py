@@ -15,6 +15,7 @@ from collections import deque
 from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
@@ -24,6 +25,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kasa_servicekit.consumers import Subscription
 from kasa_servicekit.db import utcnow
+from kasa_servicekit.mail_outbox import (
+    MailStatus,
+    MailSummary,
+    drop_parked,
+    list_mail,
+    mail_counts,
+    retry_parked,
+)
 from kasa_servicekit.outbox import BACKLOG, backlog, republish
 from kasa_servicekit.problems import PROBLEM_JSON, ProblemError
 
@@ -243,5 +252,45 @@ def operations_router(runtime: "Runtime") -> APIRouter:
     async def outbox_republish(body: RepublishIn, _: Operator) -> dict[str, int]:
         count = await republish(runtime.db, body.since, body.until, body.event_type)
         return {"republished": count}
+
+    if runtime.spec.sends_mail:
+        router.include_router(mail_router(runtime))
+    return router
+
+
+class ParkedMailIn(BaseModel):
+    ids: list[UUID] | None = None
+    """The parked mail to act on; none means all of it."""
+    dry_run: bool = False
+
+
+def mail_router(runtime: "Runtime") -> APIRouter:
+    """``kasa mail``: the outbox's counts, parked mail, and retrying or dropping it."""
+    router = APIRouter()
+
+    @router.get("/ops/mail")
+    async def mail_status(_: Operator, status: MailStatus = "parked") -> dict[str, Any]:
+        listed = await list_mail(runtime.db, status)
+        return {
+            "counts": await mail_counts(runtime.db),
+            "smtp_configured": runtime.settings.smtp_server is not None,
+            "items": [item.as_dict() for item in listed],
+        }
+
+    @router.post("/ops/mail/retry")
+    async def mail_retry(body: ParkedMailIn, _: Operator) -> dict[str, Any]:
+        if body.dry_run:
+            return {"dry_run": True, "would_retry": len(await _parked(body.ids))}
+        return {"retried": await retry_parked(runtime.db, body.ids)}
+
+    @router.post("/ops/mail/drop")
+    async def mail_drop(body: ParkedMailIn, _: Operator) -> dict[str, Any]:
+        if body.dry_run:
+            return {"dry_run": True, "would_drop": len(await _parked(body.ids))}
+        return {"dropped": await drop_parked(runtime.db, body.ids)}
+
+    async def _parked(ids: list[UUID] | None) -> list[MailSummary]:
+        parked = await list_mail(runtime.db, "parked", limit=100_000)
+        return [m for m in parked if ids is None or m.id in ids]
 
     return router

@@ -36,6 +36,7 @@ from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.db import Database
 from kasa_servicekit.events import EventWriter
 from kasa_servicekit.logs import configure_logging
+from kasa_servicekit.mail_relay import MailRelay
 from kasa_servicekit.minimum_roles import enforce_minimum_roles
 from kasa_servicekit.operations import (
     FailedTokens,
@@ -77,6 +78,9 @@ class ServiceSpec:
     background: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
     """Long-running tasks started with the service and cancelled at shutdown."""
     configure_app: Callable[[FastAPI], None] | None = None
+    sends_mail: bool = False
+    """The service queues mail (its migrations include ``mail_metadata``): run the mail relay
+    and serve ``/ops/mail``."""
 
 
 @dataclass
@@ -185,6 +189,14 @@ def create_app(spec: ServiceSpec) -> FastAPI:
                 retention=timedelta(hours=settings.outbox_retention_hours),
             )
             runtime.spawn(relay.run(), "outbox-relay")
+        if spec.sends_mail and settings.run_mail_relay:
+            if (server := settings.smtp_server) is not None:
+                mail = MailRelay(
+                    db, server, settings.mail_from, max_attempts=settings.mail_max_attempts
+                )
+                runtime.spawn(mail.run(), "mail-relay")
+            else:
+                log.warning("SMTP_HOST is not set: mail is queued and waits until it is")
         for job in spec.background:
             runtime.spawn(job(runtime), getattr(job, "__name__", "background"))
         log.info("%s %s started", spec.name, spec.version)

@@ -3,8 +3,10 @@
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kasa_servicekit.mail_relay import SmtpServer
 
 DEV_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 MIN_OPS_TOKEN_LENGTH = 32
@@ -134,6 +136,31 @@ class ServiceSettings(BaseSettings):
         description="The broker user of `kasa replay` and `kasa dlq requeue`",
     )
     archive_max_age: str = Field(default="7D", validation_alias="EVENT_ARCHIVE_MAX_AGE")
+    smtp_host: str | None = Field(
+        default=None,
+        validation_alias="SMTP_HOST",
+        description="The SMTP server mail is relayed to; without one, mail waits in the outbox",
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, validation_alias="SMTP_PORT")
+    smtp_security: Literal["none", "starttls", "tls"] = Field(
+        default="none",
+        validation_alias="SMTP_SECURITY",
+        description="starttls upgrades the connection; tls is implicit TLS (port 465)",
+    )
+    smtp_username: str | None = Field(default=None, validation_alias="SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(default=None, validation_alias="SMTP_PASSWORD")
+    mail_from: str = Field(
+        default="Kasa <kasa@localhost>",
+        validation_alias="MAIL_FROM",
+        description="The From of every mail; its domain also names each Message-ID",
+    )
+    mail_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        validation_alias="MAIL_MAX_ATTEMPTS",
+        description="Deliveries tried, with backoff, before a mail is parked for the operator",
+    )
+    run_mail_relay: bool = Field(default=True, validation_alias="RUN_MAIL_RELAY")
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> "ServiceSettings":
@@ -183,6 +210,16 @@ class ServiceSettings(BaseSettings):
     def migration_url(self) -> str:
         """Where migrations run: the schema owner when configured, else the runtime role."""
         return self.migration_database_url or self.database_url
+
+    @property
+    def smtp_server(self) -> SmtpServer | None:
+        """Where the mail relay delivers, or None while no SMTP server is configured."""
+        if not self.smtp_host:
+            return None
+        password = self.smtp_password.get_secret_value() if self.smtp_password else None
+        return SmtpServer(
+            self.smtp_host, self.smtp_port, self.smtp_security, self.smtp_username, password
+        )
 
     @property
     def is_sqlite(self) -> bool:
