@@ -4,7 +4,6 @@ The catalogs are the ``.po`` files under ``locale/<lang>/LC_MESSAGES/``, one per
 features can be translated independently; they are compiled in memory at start.
 """
 
-import io
 import re
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -14,8 +13,9 @@ from pathlib import Path
 
 from babel import Locale, numbers
 from babel import dates as babel_dates
-from babel.messages import mofile, pofile
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
+
+from kasa_servicekit.catalogs import compile_catalogs
 
 LOCALES = ("en", "cs")
 DEFAULT_LOCALE = "en"
@@ -28,20 +28,7 @@ current_locale: ContextVar[str] = ContextVar("kasa_web_locale", default=DEFAULT_
 @cache
 def translations(locale: str) -> NullTranslations:
     """Every catalog of ``locale`` merged into one (English is the source language)."""
-    merged: NullTranslations = NullTranslations()
-    folder = LOCALE_DIR / locale / "LC_MESSAGES"
-    for path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
-        with path.open("rb") as source:
-            catalog = pofile.read_po(source, locale=locale)
-        compiled = io.BytesIO()
-        mofile.write_mo(compiled, catalog)
-        compiled.seek(0)
-        part = Translations(compiled)
-        if isinstance(merged, Translations):
-            merged.merge(part)
-        else:
-            merged = part
-    return merged
+    return compile_catalogs(LOCALE_DIR, locale)
 
 
 def negotiate(preferred: str | None, accept_language: str | None) -> str:
