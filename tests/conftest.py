@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from kasa_localstack import infra
+from kasa_localstack.mail_sink import MailSink
 from kasa_localstack.stack import PROCESSES, SERVICES, Stack, StackConfig
 from kasa_localstack.testing import KasaClient, TcpProxy, free_port
 
@@ -56,9 +57,12 @@ class E2E:
         proxy: TcpProxy,
         amqp_url: str,
         databases: dict[str, infra.ServiceDatabase],
+        mail: MailSink,
     ):
         self.stack = stack
         self.proxy = proxy
+        self.mail = mail
+        """The SMTP server on loopback every service delivers its mail to."""
         self.amqp_url = amqp_url
         self.databases = databases
         """Each service's database and roles; the services run as ``runtime_url``."""
@@ -112,8 +116,10 @@ async def system(real_infra) -> AsyncIterator[E2E]:
     proxied = urlunsplit(broker._replace(netloc=f"{credentials}127.0.0.1:{proxy.port}"))
 
     data_dir = ROOT / ".data" / f"e2e-{real_infra.run_id}"
+    mail = MailSink(free_port()).start()
     config = StackConfig(
         amqp_url=real_infra.amqp_url,
+        smtp_port=mail.port,
         database_urls={s: db.runtime_url for s, db in databases.items()},
         migration_database_urls={s: db.migration_url for s, db in databases.items()},
         data_dir=data_dir,
@@ -135,15 +141,17 @@ async def system(real_infra) -> AsyncIterator[E2E]:
                 "API_RATE_PER_MINUTE": "1000000",
                 "LOGIN_RATE_PER_ADDRESS_PER_MINUTE": "100000",
                 "REGISTER_RATE_PER_ADDRESS_PER_MINUTE": "100000",
+                "PASSWORD_RESETS_PER_ADDRESS_PER_HOUR": "100000",
             },
         },
     )
     stack = Stack(config, log_dir=data_dir / "logs")
     try:
         await stack.start()
-        yield E2E(stack, proxy, real_infra.amqp_url, databases)
+        yield E2E(stack, proxy, real_infra.amqp_url, databases, mail)
     finally:
         stack.stop()
+        mail.stop()
         await proxy.cut()
         await infra.drop_service_databases(real_infra.pg_admin_url, databases.values())
         infra.delete_broker_users(

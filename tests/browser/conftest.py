@@ -115,14 +115,18 @@ class Web:
         return user
 
     @staticmethod
-    async def sign_in_as(page: Page, email: str, workspace_id: str | None = None) -> None:
-        """Sign in a user made through the API (``system.user()``); with ``workspace_id``,
-        switch the page to that workspace."""
+    async def sign_in_as_password(page: Page, email: str, password: str) -> None:
+        """Sign in through the sign-in form."""
         await page.goto("/sign-in")
         await page.locator("#f-email").fill(email)
-        await page.locator("#f-password").fill(API_PASSWORD)
+        await page.locator("#f-password").fill(password)
         await page.locator("#f-password").press("Enter")
         await expect(page.locator("body[data-signed-in]")).to_have_count(1)
+
+    async def sign_in_as(self, page: Page, email: str, workspace_id: str | None = None) -> None:
+        """Sign in a user made through the API (``system.user()``); with ``workspace_id``,
+        switch the page to that workspace."""
+        await self.sign_in_as_password(page, email, API_PASSWORD)
         if workspace_id:
             await page.goto("/workspaces")
             await page.locator(

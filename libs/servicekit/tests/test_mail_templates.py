@@ -25,11 +25,11 @@ def folder(tmp_path: Path) -> Path:
         "{{ link('/reset-password?token=' + token) }}\n"
     )
     (tmp_path / "reset.html").write_text(
-        "Subject: {{ _('Reset your password') }}\n<p>{{ _('Hello %(name)s,', name=name) }}</p>"
+        "<p>{{ _('Hello %(name)s,', name=name) }}</p>"
         "<a href=\"{{ link('/reset-password?token=' + token) }}\">go</a>\n"
     )
     (tmp_path / "tracking.txt").write_text("Subject: Hi\nHi\n")
-    (tmp_path / "tracking.html").write_text('Subject: Hi\n<img src="https://t.example/p.gif">\n')
+    (tmp_path / "tracking.html").write_text('<img src="https://t.example/p.gif">\n')
     catalog = tmp_path / "locale" / "cs" / "LC_MESSAGES"
     catalog.mkdir(parents=True)
     (catalog / "mail.po").write_text(PO)

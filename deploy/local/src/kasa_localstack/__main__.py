@@ -14,8 +14,12 @@ from kasa_localstack.infra import (
     ensure_postgres,
     ensure_rabbitmq,
 )
+from kasa_localstack.mail_sink import MailSink
 from kasa_localstack.seed import seed
 from kasa_localstack.stack import DEFAULT_PORTS, SERVICES, Stack, StackConfig, sqlite_urls
+
+DEFAULT_SMTP_PORT = 8025
+"""Where the local stack's SMTP sink listens (``KASA_SMTP_PORT`` changes it)."""
 
 
 def _config(args: argparse.Namespace) -> StackConfig:
@@ -38,6 +42,7 @@ def _config(args: argparse.Namespace) -> StackConfig:
     ports["gateway"] = int(os.environ.get("KASA_GATEWAY_PORT") or ports["gateway"])
     return StackConfig(
         amqp_url=amqp_url,
+        smtp_port=int(os.environ.get("KASA_SMTP_PORT") or DEFAULT_SMTP_PORT),
         database_urls=urls,
         migration_database_urls=migration_urls,
         data_dir=data_dir,
@@ -48,6 +53,12 @@ def _config(args: argparse.Namespace) -> StackConfig:
 
 async def _run(config: StackConfig, with_seed: bool) -> int:
     stack = Stack(config)
+    assert config.smtp_port is not None
+    mail = MailSink(
+        config.smtp_port,
+        folder=config.data_dir / "mail",
+        announce=lambda line: print(f"[mail] {line}", flush=True),
+    ).start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -60,6 +71,8 @@ async def _run(config: StackConfig, with_seed: bool) -> int:
             print(
                 f"\n  Kasa is running at {gateway}\n"
                 f"  Demo login: {login['email']} / {login['password']}\n"
+                f"  Mail Kasa sends is kept in {config.data_dir / 'mail'} "
+                f"(SMTP on 127.0.0.1:{config.smtp_port})\n"
                 f"  API docs of each service: <service url>/openapi.json; Ctrl-C stops all.\n",
                 flush=True,
             )
@@ -75,6 +88,7 @@ async def _run(config: StackConfig, with_seed: bool) -> int:
         return 0
     finally:
         stack.stop()
+        mail.stop()
 
 
 def main() -> None:

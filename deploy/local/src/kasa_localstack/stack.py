@@ -73,6 +73,9 @@ class StackConfig:
     """The operator token of every service's ops listener; generated when None."""
     ops_ports: dict[str, int] = field(default_factory=dict)
     """Each service's ops listener port; port + 1000, or a free one, when missing."""
+    smtp_port: int | None = None
+    """The loopback SMTP server (``MailSink``) the services deliver mail to; none: mail waits
+    in their outboxes."""
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -135,8 +138,12 @@ class StackConfig:
         env.pop("MIGRATION_DATABASE_URL", None)
         if service in self.migration_database_urls:
             env["MIGRATION_DATABASE_URL"] = self.migration_database_urls[service]
+        if self.smtp_port is not None and service in SERVICES:
+            env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp_port)}
         if service == "gateway":
             env |= {
+                # Links in mail and invitations lead to this stack's gateway.
+                "PUBLIC_URL": self.url("gateway"),
                 "JWT_SIGNING_KEY_FILE": str(self.data_dir / "gateway" / "signing-key.pem"),
                 **{f"{n.upper()}_URL": self.url(n) for n in PROCESSES if n != "gateway"},
             }

@@ -1,10 +1,10 @@
 """Mail as its recipient reads it: a subject, plain text and HTML, in their language.
 
-A service keeps its mail in one folder: ``<name>.txt`` and ``<name>.html`` per message, whose
-first line is ``Subject: …``, and their Czech in ``locale/cs/LC_MESSAGES/*.po`` (the web's
-catalogs format, see ``catalogs.py``). Links are built with ``link(path)`` from the configured
-public URL, never from a request; an HTML body that would load anything remote is refused, so
-no mail can track its reader.
+A service keeps its mail in one folder: ``<name>.txt`` and ``<name>.html`` per message (the
+text's first line is ``Subject: …``; the HTML may extend a layout), and their Czech in
+``locale/cs/LC_MESSAGES/*.po`` (the web's catalogs format, see ``catalogs.py``). Links are
+built with ``link(path)`` from the configured public URL, never from a request; an HTML body
+that would load anything remote is refused, so no mail can track its reader.
 """
 
 import re
@@ -69,7 +69,7 @@ class MailTemplates:
         language = locale if locale in LOCALES else "en"
         env = self._env(language)
         subject, text = _split(env.get_template(f"{template}.txt"), context)
-        _, html = _split(env.get_template(f"{template}.html"), context)
+        html = env.get_template(f"{template}.html").render(**context)
         if _REMOTE.search(html) or _STYLE_URL.search(html):
             raise RemoteContentError(f"mail {template} refers to remote content")
         return RenderedMail(subject=subject, text=text, html=html)

@@ -6,7 +6,17 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kasa_gateway import __version__
-from kasa_gateway.api import auth, invitations, me, openapi, proxy, web_sessions, workspaces, ws
+from kasa_gateway.api import (
+    auth,
+    invitations,
+    me,
+    openapi,
+    password_resets,
+    proxy,
+    web_sessions,
+    workspaces,
+    ws,
+)
 from kasa_gateway.api.errors import install_problems
 from kasa_gateway.api.readiness import install_readiness
 from kasa_gateway.app import revocations
@@ -28,9 +38,13 @@ from kasa_gateway.tokens.web_sessions import WebSessions
 from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.cli import service_main
 from kasa_servicekit.consumers import InstanceSubscription
+from kasa_servicekit.mail_templates import MailTemplates
 from kasa_servicekit.rate_limits import RateLimiter
 from kasa_servicekit.revocations import RevokedSessions
 from kasa_servicekit.service import Runtime, ServiceSpec, create_app
+
+MAIL = Path(__file__).parent / "mail"
+"""The gateway's mail: password resets, and later verification and invitations."""
 
 
 def build() -> ServiceSpec:
@@ -62,6 +76,7 @@ def build() -> ServiceSpec:
         routers=[
             proxy.router,
             auth.router,
+            password_resets.router,
             web_sessions.router,
             me.router,
             workspaces.router,
@@ -77,6 +92,7 @@ def build() -> ServiceSpec:
         ],
         background=[upstream_clients],
         configure_app=configure,
+        sends_mail=True,
     )
 
 
@@ -101,7 +117,9 @@ def configure_tokens(app: FastAPI, settings: GatewaySettings) -> None:
         login_per_address=RateLimiter(settings.login_rate_per_address),
         register_per_address=RateLimiter(settings.register_rate_per_address),
         api_per_user=RateLimiter(settings.api_rate_per_user),
+        reset_per_address=RateLimiter(settings.password_resets_per_address_hour, window=3600),
     )
+    app.state.mail = MailTemplates(MAIL, settings.public_url)
 
 
 def configure_routing(app: FastAPI, settings: GatewaySettings) -> None:

@@ -79,6 +79,21 @@ class GatewaySettings(ServiceSettings):
         default=60, ge=1, validation_alias="REGISTER_RATE_PER_ADDRESS_PER_MINUTE"
     )
     api_rate_per_user: int = Field(default=1200, ge=1, validation_alias="API_RATE_PER_MINUTE")
+    password_reset_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, validation_alias="PASSWORD_RESET_MINUTES"
+    )
+    password_resets_per_account_hour: int = Field(
+        default=3,
+        ge=1,
+        validation_alias="PASSWORD_RESETS_PER_ACCOUNT_PER_HOUR",
+        description="Reset mails one account is sent per hour; further requests send nothing",
+    )
+    password_resets_per_address_hour: int = Field(
+        default=10,
+        ge=1,
+        validation_alias="PASSWORD_RESETS_PER_ADDRESS_PER_HOUR",
+        description="Reset requests one address may make per hour, whatever the email (429)",
+    )
     max_body_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, validation_alias="MAX_BODY_BYTES"
     )

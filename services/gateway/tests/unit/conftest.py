@@ -231,7 +231,9 @@ def keys() -> KeyRing:
 
 @pytest.fixture
 def limiters() -> Limiters:
-    return Limiters(RateLimiter(100), RateLimiter(100), RateLimiter(100), RateLimiter(1000))
+    return Limiters(
+        RateLimiter(100), RateLimiter(100), RateLimiter(100), RateLimiter(1000), RateLimiter(100)
+    )
 
 
 def principal_of(user: User, workspace_id: UUID, role: str = "owner") -> Principal:

@@ -108,6 +108,26 @@ class PasswordChanged(EventPayload):
     """Names ``password`` as redacted; the value never travels."""
 
 
+class PasswordResetRequested(FromClient):
+    """Someone asked for a password-reset mail to an existing account; the mail was queued."""
+
+    event_type = "identity.user.password_reset_requested"
+    entity_type = "user"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+
+
+class PasswordReset(FromClient):
+    """A password was set through a reset link; every session of the account was revoked."""
+
+    event_type = "identity.user.password_reset"
+    entity_type = "user"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+
+
 class ProfileChanged(EventPayload):
     """A person changed their own profile: their name or the language Kasa speaks to them."""
 
@@ -191,6 +211,7 @@ class MemberRemoved(EventPayload):
 REVOCATION_REASONS = (
     "logged_out",
     "password_changed",
+    "password_reset",
     "member_removed",
     "role_changed",
     "refresh_reused",
@@ -228,6 +249,8 @@ SPECS = [
     EventSpec(UserLoggedIn, "gateway", ("audit",)),
     EventSpec(UserLoggedOut, "gateway", ("audit",)),
     EventSpec(UserLockedOut, "gateway", ("audit",)),
+    EventSpec(PasswordResetRequested, "gateway", ("audit",)),
+    EventSpec(PasswordReset, "gateway", ("audit",)),
     EventSpec(UserSignInFailed, "gateway", ("audit",)),
     EventSpec(PasswordChanged, "gateway", ("audit",)),
     EventSpec(ProfileChanged, "gateway", ("audit",)),

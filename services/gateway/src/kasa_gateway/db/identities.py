@@ -20,6 +20,7 @@ from kasa_gateway.db.tables import (
     Invitation,
     LoginFailures,
     Membership,
+    PasswordReset,
     RefreshToken,
     User,
     WebSession,
@@ -277,6 +278,32 @@ class Identities:
             .order_by(Invitation.created_at)
         )
         return list(rows)
+
+    async def password_reset_by_token(self, token_hash: str) -> PasswordReset | None:
+        return await self.session.scalar(
+            select(PasswordReset).where(PasswordReset.token_hash == token_hash).with_for_update()
+        )
+
+    async def password_resets_since(self, user_id: UUID, since: datetime) -> int:
+        """How many reset mails the account was sent since ``since``: the budget holds across
+        gateway instances and restarts."""
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(PasswordReset)
+            .where(PasswordReset.user_id == user_id, PasswordReset.created_at >= since)
+        )
+        return int(count or 0)
+
+    async def end_password_resets(self, user_id: UUID, now: datetime) -> None:
+        """Every other reset link of the account stops working once one is used."""
+        await self.session.execute(
+            update(PasswordReset)
+            .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))
+            .values(used_at=now)
+        )
+
+    async def revoke_all_sessions(self, user_id: UUID) -> list[UUID]:
+        return await self.revoke_other_sessions(user_id, keep=None)
 
 
 class IdentityStore:

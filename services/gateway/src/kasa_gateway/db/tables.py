@@ -106,3 +106,18 @@ class LoginFailures(Base):
 
 
 metadata = Base.metadata
+
+
+class PasswordReset(Base):
+    """A password-reset link sent by mail: its token is kept only as a hash, works once and
+    expires (``PASSWORD_RESET_MINUTES``)."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    requested_from: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -64,6 +64,12 @@ class RefreshRefused(DomainError):
     detail = "the refresh token is not valid"
 
 
+class ResetLinkRefused(DomainError):
+    """The reset link is unknown, expired or was already used: all look the same."""
+
+    detail = "this reset link is not valid any more; ask for a new one"
+
+
 class WeakPassword(DomainError):
     """The password breaks the policy; ``problems`` says how."""
 

@@ -19,6 +19,8 @@ PUBLIC_OPERATIONS = {
     ("post", "/api/v1/auth/refresh"),
     ("post", "/api/v1/auth/session"),
     ("post", "/api/v1/auth/logout"),
+    ("post", "/api/v1/auth/password-reset"),
+    ("post", "/api/v1/auth/password-reset/confirm"),
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 

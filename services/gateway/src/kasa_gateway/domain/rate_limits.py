@@ -21,3 +21,4 @@ class Limiters:
     login_per_address: RateLimiter
     register_per_address: RateLimiter
     api_per_user: RateLimiter
+    reset_per_address: RateLimiter

@@ -20,9 +20,13 @@ SIGN_IN_PATHS = frozenset(
         "/api/v1/auth/session",
         "/api/v1/auth/token",
         "/api/v1/auth/register",
-        # The web application's forms, which call the three above for the browser.
+        "/api/v1/auth/password-reset",
+        "/api/v1/auth/password-reset/confirm",
+        # The web application's forms, which call the ones above for the browser.
         "/sign-in",
         "/sign-up",
+        "/forgot-password",
+        "/reset-password",
     }
 )
 

@@ -67,7 +67,8 @@ async def sign_in_page(
 ) -> Response:
     if viewer:
         return redirect(request, safe_next(next))
-    return render(request, "auth/sign_in.html", {"form": Form(), "next": safe_next(next)})
+    context = {"form": Form(), "next": safe_next(next), "reset": request.query_params.get("reset")}
+    return render(request, "auth/sign_in.html", context)
 
 
 @router.post("/sign-in")
@@ -132,3 +133,73 @@ async def sign_out(request: Request, api: ApiDep, viewer: SignedIn) -> Response:
     return _with_session_cookies(
         redirect(request, "/sign-in"), answer.headers.get_list("set-cookie")
     )
+
+
+@router.get("/forgot-password")
+async def forgot_password_page(request: Request, viewer: MaybeSignedIn) -> Response:
+    return render(request, "auth/forgot_password.html", {"form": Form(), "sent": False})
+
+
+@router.post("/forgot-password")
+async def forgot_password(request: Request, api: ApiDep, _viewer: MaybeSignedIn) -> Response:
+    form = Form.of(await request.form())
+    email = form.get("email").strip()
+    if not email:
+        form.error("email", _("Enter your email."))
+    if form.valid:
+        try:
+            await api.send(
+                "POST",
+                "/api/v1/auth/password-reset",
+                None,
+                json={"email": email},
+                headers=_on_behalf(request),
+            )
+        except ApiProblem as problem:
+            if problem.status == 429:
+                form.error("", _("Too many requests. Try again later."))
+            else:
+                form.refused(problem)
+        else:
+            # The same page whether or not the account exists.
+            return render(request, "auth/forgot_password.html", {"form": form, "sent": True})
+    return render(
+        request, "auth/forgot_password.html", {"form": form, "sent": False}, status_code=400
+    )
+
+
+@router.get("/reset-password")
+async def reset_password_page(
+    request: Request, _viewer: MaybeSignedIn, token: str = ""
+) -> Response:
+    return render(request, "auth/reset_password.html", {"form": Form(values={"token": token})})
+
+
+@router.post("/reset-password")
+async def reset_password(request: Request, api: ApiDep, _viewer: MaybeSignedIn) -> Response:
+    data = await request.form()
+    form = Form.of(data)
+    password = str(data.get("password") or "")
+    if not form.text("token"):
+        form.error("", _("This reset link is not valid any more. Ask for a new one."))
+    if not password:
+        form.error("password", _("Enter your new password."))
+    elif password != str(data.get("password_again") or ""):
+        form.error("password_again", _("The passwords do not match."))
+    if form.valid:
+        try:
+            await api.send(
+                "POST",
+                "/api/v1/auth/password-reset/confirm",
+                None,
+                json={"token": form.text("token"), "password": password},
+                headers=_on_behalf(request),
+            )
+        except ApiProblem as problem:
+            if problem.status == 400:
+                form.error("", _("This reset link is not valid any more. Ask for a new one."))
+            else:
+                form.refused(problem)
+        else:
+            return redirect(request, "/sign-in?reset=1")
+    return render(request, "auth/reset_password.html", {"form": form}, status_code=400)

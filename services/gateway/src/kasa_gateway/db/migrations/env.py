@@ -1,4 +1,5 @@
 from kasa_gateway.db.tables import metadata
+from kasa_servicekit.mail_outbox import mail_metadata
 from kasa_servicekit.migrations import run_env
 
-run_env(metadata)
+run_env(metadata, mail_metadata)
