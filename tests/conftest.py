@@ -131,6 +131,9 @@ async def system(real_infra) -> AsyncIterator[E2E]:
             "CONSUMER_MAX_ATTEMPTS": "3",
             "CONSUMER_RETRY_DELAY_MS": "200",
             "OUTBOX_POLL_SECONDS": "0.2",
+            "MAIL_RETRY_SECONDS": "0.5",
+            # Reminder passes run when a test asks for one, as of the day it names.
+            "REMINDER_INTERVAL_SECONDS": "0",
             "LOG_FORMAT": "json",
         },
         service_env_overrides={

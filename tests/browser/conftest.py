@@ -129,9 +129,11 @@ class Web:
         await self.sign_in_as_password(page, email, API_PASSWORD)
         if workspace_id:
             await page.goto("/workspaces")
-            await page.locator(
+            switch = page.locator(
                 f"form[action='/workspaces/switch']:has(input[value='{workspace_id}']) button"
-            ).click()
+            )
+            async with page.expect_navigation():
+                await switch.click()
             await expect(page.locator("body[data-signed-in]")).to_have_count(1)
 
     @staticmethod
@@ -148,7 +150,10 @@ class Web:
         ]
         summary = "\n".join(
             f"{v['impact']}: {v['id']}: {v['help']} at "
-            + ", ".join(str(node["target"]) for node in v["nodes"][:5])
+            + "; ".join(
+                f"{node['target']} ({node.get('failureSummary', '').strip()})"
+                for node in v["nodes"][:5]
+            )
             for v in bad
         )
         assert not bad, f"{page.url}\n{summary}"

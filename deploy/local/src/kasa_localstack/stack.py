@@ -140,10 +140,11 @@ class StackConfig:
             env["MIGRATION_DATABASE_URL"] = self.migration_database_urls[service]
         if self.smtp_port is not None and service in SERVICES:
             env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp_port)}
+        if service in ("gateway", "invoicing"):
+            # Links in mail, invitations and portal shares lead to this stack's gateway.
+            env["PUBLIC_URL"] = self.url("gateway")
         if service == "gateway":
             env |= {
-                # Links in mail and invitations lead to this stack's gateway.
-                "PUBLIC_URL": self.url("gateway"),
                 "JWT_SIGNING_KEY_FILE": str(self.data_dir / "gateway" / "signing-key.pem"),
                 **{f"{n.upper()}_URL": self.url(n) for n in PROCESSES if n != "gateway"},
             }

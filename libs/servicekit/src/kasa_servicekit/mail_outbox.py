@@ -70,6 +70,8 @@ class Attachment:
     filename: str
     content_type: str
     content: bytes
+    content_id: str | None = None
+    """Shown inside the HTML (``<img src="cid:…">``) rather than as a file, when set."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ async def queue_mail(session: AsyncSession, mail: Mail) -> UUID | None:
                     "filename": a.filename,
                     "content_type": a.content_type,
                     "base64": base64.b64encode(a.content).decode(),
+                    "content_id": a.content_id,
                 }
                 for a in mail.attachments
             ],

@@ -71,9 +71,21 @@ def message_of(row: Any, sender: str) -> EmailMessage:
     domain = sender.rpartition("@")[2].strip("> ") or "kasa.invalid"
     message["Message-ID"] = f"<{row.id}@{domain}>"
     message.set_content(row.text_body)
+    attachments = list(row.attachments or [])
     if row.html_body:
         message.add_alternative(row.html_body, subtype="html")
-    for item in row.attachments or []:
+        html = message.get_body(("html",))
+        assert html is not None
+        for item in [a for a in attachments if a.get("content_id")]:
+            maintype, _, subtype = str(item["content_type"]).partition("/")
+            html.add_related(
+                base64.b64decode(item["base64"]),
+                maintype=maintype,
+                subtype=subtype,
+                cid=f"<{item['content_id']}>",
+                filename=item["filename"],
+            )
+    for item in [a for a in attachments if not a.get("content_id")]:
         maintype, _, subtype = str(item["content_type"]).partition("/")
         message.add_attachment(
             base64.b64decode(item["base64"]),

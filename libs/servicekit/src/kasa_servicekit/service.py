@@ -192,7 +192,11 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         if spec.sends_mail and settings.run_mail_relay:
             if (server := settings.smtp_server) is not None:
                 mail = MailRelay(
-                    db, server, settings.mail_from, max_attempts=settings.mail_max_attempts
+                    db,
+                    server,
+                    settings.mail_from,
+                    max_attempts=settings.mail_max_attempts,
+                    first_backoff=timedelta(seconds=settings.mail_retry_seconds),
                 )
                 runtime.spawn(mail.run(), "mail-relay")
             else:

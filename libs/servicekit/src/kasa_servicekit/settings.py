@@ -160,6 +160,12 @@ class ServiceSettings(BaseSettings):
         validation_alias="MAIL_MAX_ATTEMPTS",
         description="Deliveries tried, with backoff, before a mail is parked for the operator",
     )
+    mail_retry_seconds: float = Field(
+        default=15,
+        gt=0,
+        validation_alias="MAIL_RETRY_SECONDS",
+        description="The first wait after a failed delivery; it doubles, up to an hour",
+    )
     run_mail_relay: bool = Field(default=True, validation_alias="RUN_MAIL_RELAY")
 
     @model_validator(mode="after")

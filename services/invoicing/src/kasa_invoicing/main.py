@@ -10,23 +10,27 @@ from kasa_invoicing.api import (
     clients,
     dashboard,
     errors,
+    invoice_mail,
     invoice_pdf,
     invoices,
     log_redaction,
     payment_qr,
     portal,
     projects,
+    reminders,
     sharing,
     supplier,
     timer,
     work_entries,
 )
+from kasa_invoicing.app import reminders as reminders_app
+from kasa_invoicing.app.invoice_mail import invoice_mail_of
 from kasa_invoicing.consumers import payment_matched, payment_unmatched
 from kasa_invoicing.db.tables import metadata
 from kasa_invoicing.settings import InvoicingSettings
 from kasa_servicekit.cli import service_main
 from kasa_servicekit.consumers import Subscription
-from kasa_servicekit.service import ServiceSpec, create_app
+from kasa_servicekit.service import Runtime, ServiceSpec, create_app
 
 # One queue for both, so a match and its unmatch are handled in the order they arrive.
 PAYMENTS = Subscription.of(
@@ -35,18 +39,33 @@ PAYMENTS = Subscription.of(
 )
 
 
+MAIL = Path(__file__).parent / "mail"
+"""Invoices and overdue reminders, as mail to clients."""
+
+
 def configure(app: FastAPI) -> None:
     """Problems for domain errors, the portal's view limits, portal tokens out of the logs."""
     errors.install(app)
     portal.install(app)
     log_redaction.install()
+    app.include_router(reminders.ops_router)
 
 
 def build() -> ServiceSpec:
+    settings = InvoicingSettings()
+    mail = invoice_mail_of(settings, MAIL)
+
+    def configure_with_mail(app: FastAPI) -> None:
+        configure(app)
+        app.state.invoice_mail = mail
+
+    async def reminder_pass(runtime: Runtime) -> None:
+        await reminders_app.every(runtime, mail, settings.reminder_interval_seconds)
+
     return ServiceSpec(
         name="invoicing",
         version=__version__,
-        settings=InvoicingSettings(),
+        settings=settings,
         metadata=metadata,
         migrations=Path(__file__).parent / "db" / "migrations",
         routers=[
@@ -58,12 +77,16 @@ def build() -> ServiceSpec:
             invoices.router,
             payment_qr.router,
             invoice_pdf.router,
+            invoice_mail.router,
+            reminders.router,
             sharing.router,
             portal.router,
             dashboard.router,
         ],
         subscriptions=[PAYMENTS],
-        configure_app=configure,
+        configure_app=configure_with_mail,
+        background=[reminder_pass],
+        sends_mail=True,
     )
 
 

@@ -34,3 +34,10 @@ class InvoicingSettings(ServiceSettings):
         description="Portal views one client address gets per minute, whatever the link, "
         "per instance",
     )
+    reminder_interval_seconds: int = Field(
+        default=3600,
+        ge=0,
+        validation_alias="REMINDER_INTERVAL_SECONDS",
+        description="How often the overdue-reminder pass runs; 0 runs it only when an "
+        "operator asks (POST /ops/reminders/run)",
+    )

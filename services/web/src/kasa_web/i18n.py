@@ -4,7 +4,6 @@ The catalogs are the ``.po`` files under ``locale/<lang>/LC_MESSAGES/``, one per
 features can be translated independently; they are compiled in memory at start.
 """
 
-import re
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -16,6 +15,7 @@ from babel import dates as babel_dates
 from babel.support import NullTranslations
 
 from kasa_servicekit.catalogs import compile_catalogs
+from kasa_servicekit.money import money_text
 
 LOCALES = ("en", "cs")
 DEFAULT_LOCALE = "en"
@@ -67,9 +67,6 @@ def _locale(code: str) -> Locale:
     return Locale.parse(code)
 
 
-_GLUED_CODE = re.compile(r"^(-?[A-Z]{3})(\d)")
-
-
 def money(value: object, currency: str | None, locale: str) -> str:
     """An amount (a decimal string on the wire) with its currency, as the locale writes it."""
     if value is None or value == "":
@@ -86,9 +83,7 @@ def _money(value: str, currency: str | None, locale: str) -> str:
         return ""
     if not currency:
         return numbers.format_decimal(amount, locale=_locale(locale))
-    text = str(numbers.format_currency(amount, currency, locale=_locale(locale)))
-    # Where the locale writes a currency code glued to the number ("CZK1,200.00"), part them.
-    return _GLUED_CODE.sub("\\1\xa0\\2", text)
+    return money_text(amount, currency, locale)
 
 
 def number(value: object, locale: str, digits: int | None = None) -> str:

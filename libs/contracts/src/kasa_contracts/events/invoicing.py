@@ -249,6 +249,25 @@ class InvoiceShareRevoked(EventPayload):
     share_ids: list[UUID]
 
 
+class InvoiceSent(EventPayload):
+    """An invoice, or an overdue reminder of it, was queued as mail to its client.
+
+    ``message_id`` is the mail's ``Message-ID``; ``reminder_day`` the days after the due date
+    a reminder is for (none for the invoice itself)."""
+
+    event_type = "invoicing.invoice.sent"
+    entity_type = "invoice"
+    entity_id_field = "invoice_id"
+
+    invoice_id: UUID
+    send_id: UUID
+    kind: Literal["invoice", "reminder"]
+    reminder_day: int | None = None
+    to: str = Field(max_length=320)
+    cc: list[str] = Field(default_factory=list, max_length=10)
+    message_id: str = Field(max_length=400)
+
+
 class InvoicePortalViewed(EventPayload):
     """Someone holding a share link opened the invoice in the client portal."""
 
@@ -265,6 +284,7 @@ SPECS = [
     EventSpec(InvoiceIssued, "invoicing", ("ledger", "audit")),
     EventSpec(InvoiceCancelled, "invoicing", ("ledger", "audit")),
     EventSpec(InvoicePaid, "invoicing", ("ledger", "audit", "gateway")),
+    EventSpec(InvoiceSent, "invoicing", ("audit",)),
     EventSpec(SupplierProfileUpdated, "invoicing", ("audit",)),
     EventSpec(ClientCreated, "invoicing", ("audit",)),
     EventSpec(ClientUpdated, "invoicing", ("audit",)),

@@ -18,6 +18,7 @@ RESOURCE_OWNERS: dict[str, str] = {
     "timer": "invoicing",
     "supplier": "invoicing",
     "dashboard": "invoicing",
+    "reminders": "invoicing",
     "audit-events": "audit",
 }
 """``/api/v1/<resource>/…`` → owning service. ``/portal/…`` belongs to invoicing."""

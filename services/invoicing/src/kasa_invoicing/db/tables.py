@@ -216,4 +216,41 @@ class ShareLink(Base):
     last_viewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class InvoiceSend(Base):
+    """One mail of an invoice to its client: the invoice itself, or an overdue reminder.
+
+    A reminder is sent once per invoice and reminder day (the unique constraint; sends of the
+    invoice itself have no day and may repeat)."""
+
+    __tablename__ = "invoice_sends"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "kind", "reminder_day"),
+        Index("ix_invoice_sends_invoice_created", "invoice_id", "created_at"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    workspace_id: Mapped[UUID]
+    invoice_id: Mapped[UUID] = mapped_column(ForeignKey("invoices.id"))
+    kind: Mapped[str] = mapped_column(String(16), comment="invoice or reminder")
+    reminder_day: Mapped[int | None] = mapped_column(
+        Integer, comment="days after the due date, for a reminder"
+    )
+    recipient: Mapped[str] = mapped_column(String(320))
+    cc: Mapped[list[str]] = mapped_column(JSON)
+    mail_id: Mapped[UUID] = mapped_column(comment="the mail outbox row and the Message-ID")
+    sent_by: Mapped[str] = mapped_column(String(200), comment="the actor's type:id")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReminderSettings(Base):
+    """A workspace's overdue reminders; a workspace without a row has the defaults."""
+
+    __tablename__ = "reminder_settings"
+
+    workspace_id: Mapped[UUID] = mapped_column(primary_key=True)
+    enabled: Mapped[bool]
+    days: Mapped[list[int]] = mapped_column(JSON, comment="days after the due date")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 metadata = Base.metadata

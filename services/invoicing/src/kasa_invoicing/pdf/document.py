@@ -8,12 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent
 
 from kasa_invoicing.db.tables import Invoice, InvoiceLine
 from kasa_invoicing.domain.payment_qr import PaymentQr
 from kasa_invoicing.domain.pricing import Line, totals
 from kasa_invoicing.pdf.labels import LOCALES, labels
+from kasa_servicekit.money import money_text
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,7 @@ class Formatter:
         self.currency = currency
 
     def money(self, amount: Decimal) -> str:
-        return format_currency(
-            amount, self.currency, locale=self.locale, decimal_quantization=False
-        )
+        return money_text(amount, self.currency, self.locale, every_digit=True)
 
     def number(self, value: Decimal) -> str:
         return format_decimal(value.normalize(), locale=self.locale, decimal_quantization=False)

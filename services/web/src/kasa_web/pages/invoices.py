@@ -62,6 +62,7 @@ def done_texts() -> dict[str, str]:
         "deleted": _("Draft deleted. Its work is unbilled again."),
         "revoked": _("Every portal link of this invoice is revoked."),
         "line": _("Line saved."),
+        "sent": _("The invoice is on its way to the client."),
     }
 
 
