@@ -7,9 +7,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kasa_contracts.types import DecimalString, PositiveAmount
+from kasa_contracts.types import CurrencyCode, DecimalString, PositiveAmount
 from kasa_ledger.app import matching
-from kasa_ledger.db.tables import MatchSuggestion, PaymentMatch
+from kasa_ledger.db.tables import Invoice, MatchSuggestion, PaymentMatch
 from kasa_servicekit.auth import CurrentPrincipal, MemberPrincipal
 from kasa_servicekit.money import at_currency_precision
 from kasa_servicekit.pagination import Cursor, Limit, Page, keyset_page
@@ -105,6 +105,15 @@ class SuggestionOut(BaseModel):
     transacted_on: date
     counterparty: str | None
     created_at: datetime
+    transaction_amount: DecimalString = Field(description="The transaction's amount as booked")
+    description: str | None = Field(description="The payment's message")
+    reference: str | None
+    variable_symbol: str | None = Field(description="The payment's variable symbol")
+    counterparty_account: str | None
+    invoice_total: DecimalString
+    invoice_outstanding: DecimalString = Field(description="What the invoice still expects")
+    invoice_variable_symbol: str | None
+    invoice_due_date: date | None
 
 
 def _suggestion_out(found: matching.Suggestion) -> SuggestionOut:
@@ -122,6 +131,15 @@ def _suggestion_out(found: matching.Suggestion) -> SuggestionOut:
         transacted_on=tx.transacted_on,
         counterparty=tx.counterparty,
         created_at=suggestion.created_at,
+        transaction_amount=at_currency_precision(tx.amount, tx.currency),
+        description=tx.description,
+        reference=tx.reference,
+        variable_symbol=tx.variable_symbol,
+        counterparty_account=tx.counterparty_account,
+        invoice_total=at_currency_precision(invoice.total or 0, tx.currency),
+        invoice_outstanding=at_currency_precision(found.invoice_outstanding, tx.currency),
+        invoice_variable_symbol=invoice.variable_symbol,
+        invoice_due_date=invoice.due_date,
     )
 
 
@@ -166,3 +184,57 @@ async def reject_suggestion(
     async with db.transaction() as session:
         rejected = await matching.reject_suggestion(session, principal, suggestion_id, events)
         return _suggestion_out(rejected)
+
+
+class OpenInvoiceOut(BaseModel):
+    """An issued invoice that still expects money, as the ledger knows it."""
+
+    id: UUID
+    number: str
+    client_name: str | None
+    variable_symbol: str | None
+    total: DecimalString
+    outstanding: DecimalString = Field(description="The total less the payments matched to it")
+    currency: str
+    issue_date: date
+    due_date: date
+
+
+@router.get("/api/v1/matches/open-invoices", response_model=Page[OpenInvoiceOut])
+async def list_open_invoices(
+    principal: CurrentPrincipal,
+    db: Db,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+    currency: CurrencyCode | None = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=100, description="Part of the number or client name, or the total"),
+    ] = None,
+) -> Page[OpenInvoiceOut]:
+    """Invoices a payment could be matched to by hand, newest first."""
+    search = matching.InvoiceSearch(currency=currency, q=q)
+    async with db.sessions() as session:
+        rows, next_cursor = await keyset_page(
+            session,
+            matching.open_invoices(principal.workspace_id, search),
+            [Invoice.issue_date, Invoice.id],
+            limit=limit,
+            cursor=cursor,
+        )
+        outstanding = await matching.outstanding_of(session, rows)
+    items = [
+        OpenInvoiceOut(
+            id=row.id,
+            number=row.number,
+            client_name=row.client_name,
+            variable_symbol=row.variable_symbol,
+            total=at_currency_precision(row.total, row.currency),
+            outstanding=at_currency_precision(outstanding[row.id], row.currency),
+            currency=row.currency,
+            issue_date=row.issue_date,
+            due_date=row.due_date,
+        )
+        for row in rows
+    ]
+    return Page(items=items, next_cursor=next_cursor)

@@ -19,6 +19,12 @@ class MatchOut(BaseModel):
     reason: str
 
 
+class ActorOut(BaseModel):
+    type: Literal["user", "plugin", "system"]
+    id: str
+    name: str | None = None
+
+
 class TransactionOut(BaseModel):
     """A booked entry with what it means now: its corrections, void and invoice payments."""
 
@@ -54,6 +60,12 @@ class TransactionOut(BaseModel):
     matched_amount: DecimalString = Field(description="How much of it is applied to invoices")
     matches: list[MatchOut]
     raw_data: dict[str, Any]
+    sync_id: UUID | None = Field(
+        description="The integrations sync run that imported it (``/api/v1/syncs/{id}``)"
+    )
+    recorded_by: ActorOut | None = Field(
+        description="Who entered it by hand or booked this adjustment; null for imports"
+    )
     created_at: datetime
 
     @model_validator(mode="after")
@@ -63,6 +75,31 @@ class TransactionOut(BaseModel):
         self.matched_amount = at_currency_precision(self.matched_amount, self.currency)
         for match in self.matches:
             match.amount = at_currency_precision(match.amount, self.currency)
+        return self
+
+
+class CorrectionOut(BaseModel):
+    """An adjustment or reversal booked against an entry: what it changed, why, who, when."""
+
+    id: UUID
+    kind: Literal["adjustment", "reversal"]
+    type: Literal["income", "expense"]
+    amount: DecimalString = Field(description="The linked entry's own amount, in its ``type``")
+    reason: str | None
+    source: str = Field(description="``manual`` for a user's, else the plugin that restated it")
+    recorded_by: ActorOut | None
+    created_at: datetime
+
+
+class TransactionDetailOut(TransactionOut):
+    """A transaction with the history of its money: every correction, oldest first."""
+
+    corrections: list[CorrectionOut]
+
+    @model_validator(mode="after")
+    def _readable_corrections(self) -> "TransactionDetailOut":
+        for correction in self.corrections:
+            correction.amount = at_currency_precision(correction.amount, self.currency)
         return self
 
 
@@ -82,6 +119,30 @@ def transaction_out(entry: Entry) -> TransactionOut:
             "matches": [
                 MatchOut(match_id=m.id, invoice_id=m.invoice_id, amount=m.amount, reason=m.reason)
                 for m in paid
+            ],
+        }
+    )
+
+
+def transaction_detail_out(entry: Entry, corrections: list[Transaction]) -> TransactionDetailOut:
+    shown = transaction_out(entry).model_dump()
+    return TransactionDetailOut.model_validate(
+        {
+            **shown,
+            "corrections": [
+                CorrectionOut(
+                    id=row.id,
+                    kind="reversal" if row.kind == "reversal" else "adjustment",
+                    type="income" if row.type == "income" else "expense",
+                    amount=row.amount,
+                    reason=row.description,
+                    source=row.source,
+                    recorded_by=ActorOut.model_validate(row.recorded_by)
+                    if row.recorded_by
+                    else None,
+                    created_at=row.created_at,
+                )
+                for row in corrections
             ],
         }
     )

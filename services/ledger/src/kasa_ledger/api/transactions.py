@@ -8,7 +8,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from kasa_contracts.types import CurrencyCode, PositiveAmount
-from kasa_ledger.api.transaction_view import TransactionOut, transaction_out
+from kasa_ledger.api.transaction_view import (
+    TransactionDetailOut,
+    TransactionOut,
+    transaction_detail_out,
+    transaction_out,
+)
 from kasa_ledger.app import booking, transactions
 from kasa_ledger.db.tables import Transaction
 from kasa_servicekit.auth import CurrentPrincipal, MemberPrincipal
@@ -37,8 +42,17 @@ async def list_transactions(
     ] = None,
     q: Annotated[
         str | None,
-        Query(max_length=200, description="Text in description, counterparty, reference, notes"),
+        Query(
+            max_length=200,
+            description="Text in description, counterparty, its account, reference, notes, "
+            "variable, constant or specific symbol",
+        ),
     ] = None,
+    kind: Annotated[
+        Literal["entry", "adjustment", "reversal"] | None,
+        Query(description="entry: the movements themselves, without their corrections"),
+    ] = None,
+    sync_id: Annotated[UUID | None, Query(description="Imported by this sync run")] = None,
 ) -> Page[TransactionOut]:
     filters = transactions.Filters(
         from_=from_,
@@ -49,6 +63,8 @@ async def list_transactions(
         category=category,
         unmatched=unmatched,
         q=q,
+        kind=kind,
+        sync_id=sync_id,
     )
     async with db.sessions() as session:
         rows, next_cursor = await keyset_page(
@@ -62,13 +78,14 @@ async def list_transactions(
     return Page(items=[transaction_out(e) for e in found], next_cursor=next_cursor)
 
 
-@router.get("/{transaction_id}", response_model=TransactionOut)
+@router.get("/{transaction_id}", response_model=TransactionDetailOut)
 async def get_transaction(
     transaction_id: UUID, principal: CurrentPrincipal, db: Db
-) -> TransactionOut:
+) -> TransactionDetailOut:
     async with db.sessions() as session:
         found = await transactions.entry(session, principal.workspace_id, transaction_id)
-    return transaction_out(found)
+        corrections = await transactions.corrections_of(session, transaction_id)
+    return transaction_detail_out(found, corrections)
 
 
 class ManualTransactionIn(BaseModel):
@@ -96,7 +113,7 @@ class ManualTransactionIn(BaseModel):
 CREATE_SCOPE = "POST /api/v1/transactions"
 
 
-@router.post("", status_code=201, response_model=TransactionOut)
+@router.post("", status_code=201, response_model=TransactionDetailOut)
 async def create_transaction(
     body: ManualTransactionIn,
     principal: MemberPrincipal,
@@ -112,7 +129,9 @@ async def create_transaction(
             return replayed
         tx = await booking.book_manual(session, principal, dict(body), events)
         [booked] = await transactions.entries(session, [tx])
-        return await once.remember(session, transaction_out(booked).model_dump(mode="json"))
+        # A new entry has no corrections yet; answered as its detail, as GET shows it.
+        shown = transaction_detail_out(booked, [])
+        return await once.remember(session, shown.model_dump(mode="json"))
 
 
 class MetadataIn(BaseModel):

@@ -263,7 +263,7 @@ async def book_manual(
             raise UnknownAccount()
     rules = await rules_of(session, principal.workspace_id)
     booking = new_entry(
-        manual_row(principal.workspace_id, fields),
+        manual_row(principal.workspace_id, fields, principal.actor.model_dump(mode="json")),
         rules,
         entry_id=new_id(),
         created_at=utcnow(),

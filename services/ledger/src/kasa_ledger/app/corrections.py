@@ -48,6 +48,7 @@ async def book_adjustment(
         source=source,
         adjustment_id=new_id(),
         created_at=utcnow(),
+        recorded_by=origin.actor.model_dump(mode="json"),
     )
     adjustment = Transaction(**row)
     session.add(adjustment)

@@ -37,6 +37,7 @@ from kasa_ledger.domain.matching import (
     check_manual_match,
     check_pending,
     decide,
+    searched_amount,
 )
 from kasa_servicekit.auth import Principal
 from kasa_servicekit.db import insert_if_absent, utcnow
@@ -420,6 +421,50 @@ def matches(
 
 
 @dataclass(frozen=True)
+class InvoiceSearch:
+    """What a user looks for among the invoices a payment could pay; None means any."""
+
+    currency: str | None = None
+    q: str | None = None
+    """Part of the invoice number or the client's name, or the invoice's exact total."""
+
+
+def open_invoices(workspace_id: UUID, search: InvoiceSearch) -> Select[tuple[Invoice]]:
+    """Issued invoices that still expect money by the ledger's matches, to page through."""
+    covered = (
+        select(func.coalesce(func.sum(PaymentMatch.amount), 0))
+        .where(PaymentMatch.invoice_id == Invoice.id, PaymentMatch.unmatched_at.is_(None))
+        .scalar_subquery()
+    )
+    stmt = select(Invoice).where(
+        Invoice.workspace_id == workspace_id,
+        Invoice.issued_at.is_not(None),
+        Invoice.cancelled_at.is_(None),
+        Invoice.paid_on.is_(None),
+        Invoice.total > covered,
+    )
+    if search.currency:
+        stmt = stmt.where(Invoice.currency == search.currency)
+    if search.q:
+        text = search.q.strip().lower()
+        found = [
+            func.lower(Invoice.number).contains(text, autoescape=True),
+            func.lower(func.coalesce(Invoice.client_name, "")).contains(text, autoescape=True),
+        ]
+        amount = searched_amount(text)
+        if amount is not None:
+            found.append(Invoice.total == amount)
+        stmt = stmt.where(or_(*found))
+    return stmt
+
+
+async def outstanding_of(session: AsyncSession, invoices: Sequence[Invoice]) -> dict[UUID, Decimal]:
+    """What each invoice still expects after the ledger's matches."""
+    covered = await matched_on_invoices(session, [i.id for i in invoices])
+    return {i.id: (i.total or Decimal(0)) - covered.get(i.id, Decimal(0)) for i in invoices}
+
+
+@dataclass(frozen=True)
 class Suggestion:
     """A suggestion with what a user needs to decide it."""
 
@@ -428,12 +473,21 @@ class Suggestion:
     tx: Transaction
     open_amount: Decimal
     """What accepting would apply."""
+    invoice_outstanding: Decimal
+    """What the invoice still expects after the ledger's matches."""
 
 
 async def suggestion_view(session: AsyncSession, suggestion: MatchSuggestion) -> Suggestion:
     invoice = await session.get_one(Invoice, suggestion.invoice_id)
     tx = await session.get_one(Transaction, suggestion.transaction_id)
-    return Suggestion(suggestion, invoice, tx, max(await open_amount(session, tx), Decimal(0)))
+    outstanding = await outstanding_of(session, [invoice])
+    return Suggestion(
+        suggestion,
+        invoice,
+        tx,
+        max(await open_amount(session, tx), Decimal(0)),
+        outstanding[invoice.id],
+    )
 
 
 def pending_suggestions(

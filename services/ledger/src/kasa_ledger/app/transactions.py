@@ -56,6 +56,9 @@ class Filters:
     """True: income entries not applied to any invoice; False: applied."""
     q: str | None = None
     """Text in description, counterparty, reference, notes, symbol or counterparty account."""
+    kind: str | None = None
+    """``entry`` for the money movements themselves, without their adjustments and reversals."""
+    sync_id: UUID | None = None
 
 
 def listing(workspace_id: UUID, filters: Filters) -> Select[tuple[Transaction]]:
@@ -73,6 +76,10 @@ def listing(workspace_id: UUID, filters: Filters) -> Select[tuple[Transaction]]:
         stmt = stmt.where(Transaction.account_id == filters.account_id)
     if filters.category:
         stmt = stmt.where(Transaction.category == filters.category)
+    if filters.kind:
+        stmt = stmt.where(Transaction.kind == filters.kind)
+    if filters.sync_id:
+        stmt = stmt.where(Transaction.sync_id == filters.sync_id)
     if filters.unmatched is not None:
         applied = exists().where(
             PaymentMatch.transaction_id == Transaction.id, PaymentMatch.unmatched_at.is_(None)
@@ -90,6 +97,8 @@ def listing(workspace_id: UUID, filters: Filters) -> Select[tuple[Transaction]]:
             Transaction.reference,
             Transaction.notes,
             Transaction.variable_symbol,
+            Transaction.constant_symbol,
+            Transaction.specific_symbol,
             Transaction.counterparty_account,
         )
         stmt = stmt.where(or_(*(func.lower(column).like(pattern) for column in searched)))
@@ -108,6 +117,16 @@ async def entry(session: AsyncSession, workspace_id: UUID, transaction_id: UUID)
         raise NotFound("transaction")
     [found] = await entries(session, [row])
     return found
+
+
+async def corrections_of(session: AsyncSession, entry_id: UUID) -> list[Transaction]:
+    """The adjustments and reversals booked against an entry, oldest first."""
+    rows = await session.scalars(
+        select(Transaction)
+        .where(Transaction.adjusts_id == entry_id)
+        .order_by(Transaction.created_at, Transaction.id)
+    )
+    return list(rows)
 
 
 async def edit_metadata(

@@ -56,6 +56,26 @@ class Transaction(Base):
         Index("ix_transactions_workspace_date", "workspace_id", "transacted_on", "id"),
         Index("ix_transactions_workspace_vs", "workspace_id", "vs_normalized"),
         Index("ix_transactions_adjusts", "adjusts_id"),
+        # The list's filters that pick few rows read them in page order (date, id) through
+        # their own index, instead of walking the workspace's whole date index to fill a page.
+        Index(
+            "ix_transactions_workspace_account_date",
+            "workspace_id",
+            "account_id",
+            "transacted_on",
+            "id",
+        ),
+        Index(
+            "ix_transactions_workspace_category_date",
+            "workspace_id",
+            "category",
+            "transacted_on",
+            "id",
+        ),
+        Index(
+            "ix_transactions_workspace_source_date", "workspace_id", "source", "transacted_on", "id"
+        ),
+        Index("ix_transactions_workspace_sync", "workspace_id", "sync_id"),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
@@ -90,6 +110,12 @@ class Transaction(Base):
     )
     adjusts_id: Mapped[UUID | None] = mapped_column(ForeignKey("transactions.id"))
     raw_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sync_id: Mapped[UUID | None] = mapped_column(
+        comment="the integrations sync run that imported it; null if entered here"
+    )
+    recorded_by: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, comment="the actor who entered or corrected it by hand, or the bank that restated it"
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

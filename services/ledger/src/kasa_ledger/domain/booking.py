@@ -62,6 +62,7 @@ def imported_row(workspace_id: UUID, imported: TransactionImported) -> dict[str,
         "specific_symbol": imported.specific_symbol,
         "account_ref": imported.account.iban or imported.account.account_number,
         "raw_data": imported.raw,
+        "sync_id": imported.sync_id,
     }
     return fitted(row, TRANSACTION_TEXT)
 
@@ -72,10 +73,13 @@ def external_key(external_id: str) -> str:
     return bounded_key(external_id, EXTERNAL_ID_WIDTH)
 
 
-def manual_row(workspace_id: UUID, fields: Mapping[str, Any]) -> dict[str, Any]:
+def manual_row(
+    workspace_id: UUID, fields: Mapping[str, Any], recorded_by: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The columns of money a user entered by hand; a category they set is theirs."""
     return {
         **fields,
+        "recorded_by": dict(recorded_by) if recorded_by else None,
         "workspace_id": workspace_id,
         "source": "manual",
         "external_id": None,

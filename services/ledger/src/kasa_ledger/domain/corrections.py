@@ -159,8 +159,11 @@ def adjustment_row(
     source: str,
     adjustment_id: UUID,
     created_at: datetime,
+    recorded_by: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The linked entry that corrects or voids ``original``: its money, the rest inherited."""
+    """The linked entry that corrects or voids ``original``: its money, the rest inherited.
+
+    ``recorded_by`` is the actor who asked for it (a user, or the bank that restated it)."""
     return {
         "id": adjustment_id,
         "workspace_id": original.workspace_id,
@@ -181,6 +184,7 @@ def adjustment_row(
         "kind": "reversal" if kind == "void" else "adjustment",
         "adjusts_id": original.id,
         "raw_data": {},
+        "recorded_by": recorded_by,
         "created_at": created_at,
     }
 

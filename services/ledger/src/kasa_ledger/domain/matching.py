@@ -205,3 +205,13 @@ def amount_to_apply(payment_open: Decimal, requested: Decimal | None = None) -> 
     if requested <= 0 or requested > payment_open:
         raise CannotMatch(f"a match can take between 0 and {payment_open} from this transaction")
     return requested
+
+
+def searched_amount(text: str) -> Decimal | None:
+    """The amount a search names ("1 200,50" or "1200.50"), if it is one."""
+    cleaned = text.replace("\xa0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except ArithmeticError:
+        return None
+    return value if value.is_finite() and value > 0 else None
