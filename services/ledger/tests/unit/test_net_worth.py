@@ -12,6 +12,7 @@ from kasa_ledger.domain.reports import (
     by_currency,
     cash_flow,
     check_period,
+    month_ends,
     positions,
 )
 
@@ -61,3 +62,21 @@ def test_a_period_ends_after_it_starts():
     check_period(date(2026, 1, 1), date(2026, 1, 1))
     with pytest.raises(PeriodReversed, match=r"^`to` is before `from`$"):
         check_period(date(2026, 3, 1), date(2026, 1, 1))
+
+
+def test_a_closed_holding_counts_until_the_day_before_it_closed():
+    car = uuid4()
+    values = [(car, "CZK", date(2026, 1, 1), D("300000"))]
+    closed = {car: date(2026, 5, 1)}
+    assert latest_totals(values, closed, date(2026, 4, 30)) == {"CZK": D("300000")}
+    assert latest_totals(values, closed, date(2026, 5, 1)) == {}
+
+
+def test_month_ends_close_each_month_and_stop_at_the_end():
+    assert month_ends(date(2026, 11, 15), date(2027, 2, 10)) == [
+        date(2026, 11, 30),
+        date(2026, 12, 31),
+        date(2027, 1, 31),
+        date(2027, 2, 10),
+    ]
+    assert month_ends(date(2026, 2, 1), date(2026, 2, 1)) == [date(2026, 2, 1)]

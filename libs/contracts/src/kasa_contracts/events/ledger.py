@@ -207,6 +207,19 @@ class HoldingValued(EventPayload):
     changes: dict[str, FieldChange] = Field(default_factory=dict)
 
 
+class HoldingClosed(EventPayload):
+    """A user closed an asset or a liability: from that day on it no longer counts."""
+
+    event_type = "ledger.holding.closed"
+    entity_type = "holding"
+    entity_id_field = "holding_id"
+
+    holding_id: UUID
+    closed_on: date
+    reason: str
+    changes: dict[str, FieldChange] = Field(default_factory=dict)
+
+
 SPECS = [
     EventSpec(TransactionRecorded, "ledger", ("audit", "gateway")),
     EventSpec(PaymentMatched, "ledger", ("invoicing", "audit", "gateway")),
@@ -222,4 +235,5 @@ SPECS = [
     EventSpec(LoanPaymentLinked, "ledger", ("audit",)),
     EventSpec(HoldingCreated, "ledger", ("audit",)),
     EventSpec(HoldingValued, "ledger", ("audit",)),
+    EventSpec(HoldingClosed, "ledger", ("audit",)),
 ]

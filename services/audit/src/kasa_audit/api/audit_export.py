@@ -3,18 +3,15 @@
 The file is streamed while the trail is read in batches (``app/audit_events.py``).
 
 CSV files are opened in spreadsheets, and the trail holds text other people chose (a display
-name, a plugin's name, a correlation id), so no text cell may start a formula: one starting
-with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (after any spaces) gets a leading
-``'``. Numbers are
-written as numbers (``seq``, ``event_version``), and a text cell that is a plain decimal
-number (``-1200.50``) is left as it is: a spreadsheet reads it as that number, never as a
-formula. JSON Lines are data for programs and are exported unchanged.
+name, a plugin's name, a correlation id), so every cell goes through the kit's
+``spreadsheet_cells.neutralized``: no text cell starts a formula. Numbers are written as
+numbers (``seq``, ``event_version``). JSON Lines are data for programs and are exported
+unchanged.
 """
 
 import csv
 import io
 import json
-import re
 from collections.abc import AsyncIterator
 from typing import Literal
 from uuid import UUID
@@ -27,6 +24,7 @@ from kasa_audit.app import audit_events
 from kasa_audit.db.entries import AuditFilters, Entries
 from kasa_servicekit.auth import CurrentPrincipal
 from kasa_servicekit.service import Db
+from kasa_servicekit.spreadsheet_cells import neutralized
 
 router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
 
@@ -64,20 +62,6 @@ async def _entries(
 ) -> AsyncIterator[list[AuditEntryOut]]:
     async for rows in audit_events.batches(entries, workspace_id, filters):
         yield [AuditEntryOut.of(r) for r in rows]
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
-
-def neutralized(value: object) -> object:
-    """A cell value no spreadsheet runs as a formula (see the module's docstring)."""
-    # Leading spaces too: some spreadsheets skip them before reading a formula.
-    if not isinstance(value, str) or not value.lstrip(" ").startswith(_FORMULA_START):
-        return value
-    if _PLAIN_NUMBER.fullmatch(value):
-        return value
-    return "'" + value
 
 
 def _csv_row(entry: AuditEntryOut) -> list[object]:

@@ -11,6 +11,7 @@ from kasa_ledger.domain.corrections import (
     TransactionVoided,
 )
 from kasa_ledger.domain.errors import DomainError, NotFound, UnknownAccount
+from kasa_ledger.domain.holdings import ClosedBeforeLastValue, HoldingIsClosed
 from kasa_ledger.domain.loans import (
     InstallmentLinked,
     NoSuchInstallment,
@@ -18,7 +19,7 @@ from kasa_ledger.domain.loans import (
     PaysAnotherInstallment,
 )
 from kasa_ledger.domain.matching import CannotMatch, InvoiceIsCancelled, SuggestionDecided
-from kasa_ledger.domain.reports import PeriodReversed
+from kasa_ledger.domain.reports import PeriodReversed, PeriodTooLong, SeriesPeriod
 from kasa_servicekit.problems import problem_response
 
 NOT_FOUND = (404, "Not Found")
@@ -34,6 +35,8 @@ PROBLEMS: dict[type[DomainError], tuple[int, str]] = {
     NotALoanPayment: UNPROCESSABLE,
     InvalidCorrection: UNPROCESSABLE,
     PeriodReversed: UNPROCESSABLE,
+    PeriodTooLong: UNPROCESSABLE,
+    SeriesPeriod: UNPROCESSABLE,
     # The request is fine, but the state of the money does not allow it now.
     NotAnEntry: CONFLICT,
     TransactionVoided: CONFLICT,
@@ -44,6 +47,8 @@ PROBLEMS: dict[type[DomainError], tuple[int, str]] = {
     CategoryExists: CONFLICT,
     PaysAnotherInstallment: CONFLICT,
     InstallmentLinked: CONFLICT,
+    HoldingIsClosed: CONFLICT,
+    ClosedBeforeLastValue: CONFLICT,
 }
 """Status and title of each refusal; the detail is the error's own text."""
 

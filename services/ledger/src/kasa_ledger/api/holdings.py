@@ -28,6 +28,8 @@ class HoldingOut(BaseModel):
     value: DecimalString | None = Field(description="The latest recorded value")
     history: list[ValueOut]
     created_at: datetime
+    closed_on: date | None = Field(description="From this day on it no longer counts")
+    close_reason: str | None
 
 
 class ValueIn(BaseModel):
@@ -37,6 +39,13 @@ class ValueIn(BaseModel):
     # At most 14 digits before the point, as every other amount: a larger value cannot be
     # stored exactly (SQLite holds 1/10000 units in 64 bits) and would fail as a 5xx.
     value: DecimalString = Field(ge=0, max_digits=18, decimal_places=4)
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    closed_on: date = Field(description="The first day it no longer counts in net worth")
+    reason: str = Field(min_length=1, max_length=500, examples=["sold"])
 
 
 def present(found: holdings.Valued) -> HoldingOut:
@@ -53,6 +62,8 @@ def present(found: holdings.Valued) -> HoldingOut:
         value=history[-1].value if history else None,
         history=history,
         created_at=holding.created_at,
+        closed_on=holding.closed_on,
+        close_reason=holding.close_reason,
     )
 
 
@@ -97,10 +108,25 @@ def _router(side: Side, path: str) -> APIRouter:
     ) -> HoldingOut:
         """Record the value on a day; recording the same day again replaces it."""
         async with db.transaction() as session:
-            found = await holdings.holding(session, principal.workspace_id, side, holding_id)
+            found = await holdings.holding(
+                session, principal.workspace_id, side, holding_id, for_update=True
+            )
             await holdings.record_value(
                 session, principal, found, body.valued_on, body.value, events
             )
+            return present(await holdings.valued(session, found))
+
+    @router.post("/{holding_id}/close", response_model=HoldingOut)
+    async def close_holding(
+        holding_id: UUID, body: CloseIn, principal: MemberPrincipal, db: Db, events: Events
+    ) -> HoldingOut:
+        """Close it (sold, paid off, written off): its history stays, it takes no more values,
+        and net worth leaves it out from ``closed_on``. Closing is final."""
+        async with db.transaction() as session:
+            found = await holdings.holding(
+                session, principal.workspace_id, side, holding_id, for_update=True
+            )
+            await holdings.close(session, principal, found, body.closed_on, body.reason, events)
             return present(await holdings.valued(session, found))
 
     return router

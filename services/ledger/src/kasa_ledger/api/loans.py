@@ -2,10 +2,10 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from kasa_contracts.types import CurrencyCode, DecimalString, PositiveAmount
@@ -101,6 +101,10 @@ async def get_loan(loan_id: UUID, principal: CurrentPrincipal, db: Db) -> LoanOu
 class InstallmentOut(BaseModel):
     number: int
     transaction_id: UUID | None = Field(description="The booked payment, once linked")
+    paid_on: date | None = Field(default=None, description="The booked payment's day")
+    paid_amount: DecimalString | None = Field(
+        default=None, description="The booked payment's amount, as it was booked"
+    )
     due_on: date
     payment: DecimalString
     principal: DecimalString
@@ -116,10 +120,14 @@ class ScheduleOut(BaseModel):
     installments: list[InstallmentOut]
 
 
-def _installment_out(row: Installment, currency: str, paid_by: UUID | None) -> InstallmentOut:
+def _installment_out(
+    row: Installment, currency: str, paid_by: loans.Payment | None
+) -> InstallmentOut:
     return InstallmentOut(
         number=row.number,
-        transaction_id=paid_by,
+        transaction_id=paid_by.transaction_id if paid_by else None,
+        paid_on=paid_by.paid_on if paid_by else None,
+        paid_amount=paid_by.amount.quantize(minor_unit(currency)) if paid_by else None,
         due_on=row.due_on,
         payment=row.payment,
         principal=row.principal,
@@ -159,7 +167,43 @@ async def link_payment(
 ) -> InstallmentOut:
     """Record which booked expense paid an installment (each side is linked at most once)."""
     async with db.transaction() as session:
-        loan, row = await loans.link_payment(
+        loan, row, paid = await loans.link_payment(
             session, principal, loan_id, body.installment, body.transaction_id, events
         )
-    return _installment_out(row, loan.currency, body.transaction_id)
+    return _installment_out(row, loan.currency, paid)
+
+
+class InstallmentPaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    paid_on: date
+    account_id: UUID | None = Field(default=None, description="Where the money left from")
+    amount: PositiveAmount | None = Field(
+        default=None, description="What was paid; the scheduled payment when left out"
+    )
+
+
+@router.post(
+    "/{loan_id}/installments/{installment}/payment", status_code=201, response_model=InstallmentOut
+)
+async def pay_installment(
+    loan_id: UUID,
+    installment: Annotated[int, Path(ge=1)],
+    body: InstallmentPaymentIn,
+    principal: MemberPrincipal,
+    db: Db,
+    events: Events,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Book the installment's payment as a manual expense and link it to the installment,
+    in one transaction (``POST /payments`` links a transaction that is already booked)."""
+    scope = f"POST /api/v1/loans/{loan_id}/installments/{installment}/payment"
+    once = Once.of(principal.workspace_id, scope, idempotency_key, body.model_dump(mode="json"))
+    async with db.transaction() as session:
+        if (replayed := await once.replayed(session)) is not None:
+            return replayed
+        loan, row, paid = await loans.pay_installment(
+            session, principal, loan_id, installment, dict(body), events
+        )
+        out = _installment_out(row, loan.currency, paid)
+        return await once.remember(session, out.model_dump(mode="json"))

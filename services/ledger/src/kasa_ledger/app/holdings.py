@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_contracts.changes import diff, wire_value
-from kasa_contracts.events.ledger import HoldingCreated, HoldingValued
+from kasa_contracts.events.ledger import HoldingClosed, HoldingCreated, HoldingValued
 from kasa_ledger.db.tables import Holding, HoldingValue
 from kasa_ledger.domain.errors import NotFound
-from kasa_ledger.domain.holdings import Side, latest_totals
+from kasa_ledger.domain.holdings import Side, check_close, check_value, latest_totals
 from kasa_servicekit.auth import Principal
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.events import EventWriter
@@ -46,15 +46,20 @@ async def holdings(session: AsyncSession, workspace_id: UUID, side: Side) -> lis
 
 
 async def holding(
-    session: AsyncSession, workspace_id: UUID, side: Side, holding_id: UUID
+    session: AsyncSession,
+    workspace_id: UUID,
+    side: Side,
+    holding_id: UUID,
+    *,
+    for_update: bool = False,
 ) -> Holding:
-    found = await session.scalar(
-        select(Holding).where(
-            Holding.id == holding_id,
-            Holding.workspace_id == workspace_id,
-            Holding.side == side,
-        )
+    """The holding; ``for_update`` locks it, so a close and a new value never cross."""
+    stmt = select(Holding).where(
+        Holding.id == holding_id,
+        Holding.workspace_id == workspace_id,
+        Holding.side == side,
     )
+    found = await session.scalar(stmt.with_for_update() if for_update else stmt)
     if found is None:
         raise NotFound(side)
     return found
@@ -69,6 +74,7 @@ async def record_value(
     events: EventWriter,
 ) -> None:
     """Record the value on a day; recording the same day again replaces it."""
+    check_value(held.closed_on, valued_on)
     existing = await session.scalar(
         select(HoldingValue).where(
             HoldingValue.holding_id == held.id, HoldingValue.valued_on == valued_on
@@ -133,18 +139,64 @@ async def create(
     return created
 
 
+async def close(
+    session: AsyncSession,
+    principal: Principal,
+    held: Holding,
+    closed_on: date,
+    reason: str,
+    events: EventWriter,
+) -> None:
+    """Close a holding (sold, paid off, written off): it keeps its history and stops counting
+    in net worth from ``closed_on``. A closed holding is never reopened or valued again."""
+    last = await session.scalar(
+        select(HoldingValue.valued_on)
+        .where(HoldingValue.holding_id == held.id)
+        .order_by(HoldingValue.valued_on.desc())
+        .limit(1)
+    )
+    check_close(held.closed_on, last, closed_on)
+    held.closed_on = closed_on
+    held.close_reason = reason
+    await session.flush()
+    event = HoldingClosed(
+        holding_id=held.id,
+        closed_on=closed_on,
+        reason=reason,
+        changes=diff(
+            {"closed_on": None, "close_reason": None},
+            {"closed_on": wire_value(closed_on), "close_reason": reason},
+        ),
+    )
+    await events.write(session, event, on=principal)
+
+
 async def latest_values(
-    session: AsyncSession, workspace_id: UUID, side: Side, as_of: date
-) -> dict[str, Decimal]:
-    """Per currency, the sum of each holding's latest value on or before ``as_of``."""
+    session: AsyncSession, workspace_id: UUID, side: Side, days: list[date]
+) -> dict[date, dict[str, Decimal]]:
+    """Per day and currency, the sum of each holding's latest value on or before that day,
+    leaving out what was closed by then."""
+    if not days:
+        return {}
     rows = await session.execute(
-        select(Holding.id, Holding.currency, HoldingValue.valued_on, HoldingValue.value)
+        select(
+            Holding.id,
+            Holding.currency,
+            Holding.closed_on,
+            HoldingValue.valued_on,
+            HoldingValue.value,
+        )
         .join(HoldingValue, HoldingValue.holding_id == Holding.id)
         .where(
             Holding.workspace_id == workspace_id,
             Holding.side == side,
-            HoldingValue.valued_on <= as_of,
+            HoldingValue.valued_on <= max(days),
         )
         .order_by(Holding.id, HoldingValue.valued_on)
     )
-    return latest_totals((h, c, d, v) for h, c, d, v in rows)
+    values, closed = [], {}
+    for holding_id, currency, closed_on, valued_on, value in rows:
+        values.append((holding_id, currency, valued_on, value))
+        if closed_on is not None:
+            closed[holding_id] = closed_on
+    return {day: latest_totals(values, closed, day) for day in days}

@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_contracts.changes import diff, wire_value
 from kasa_contracts.events.ledger import LoanCreated, LoanPaymentLinked
+from kasa_ledger.app.booking import book_manual
 from kasa_ledger.db.queries import in_workspace, transaction_in_workspace
-from kasa_ledger.db.tables import Loan, LoanPayment
+from kasa_ledger.db.tables import Loan, LoanPayment, Transaction
 from kasa_ledger.domain.errors import NotFound
 from kasa_ledger.domain.loans import (
     Installment,
     InstallmentLinked,
+    NoSuchInstallment,
     PaysAnotherInstallment,
     annuity_payment,
     check_payment,
@@ -89,21 +91,36 @@ async def loan(session: AsyncSession, workspace_id: UUID, loan_id: UUID) -> Loan
 
 
 @dataclass(frozen=True)
+class Payment:
+    """The booked transaction that paid an installment: its id, day and amount."""
+
+    transaction_id: UUID
+    paid_on: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class Schedule:
     loan: Loan
     installments: list[Installment]
-    paid_by: dict[int, UUID]
-    """The booked transaction that paid each linked installment."""
+    paid_by: dict[int, Payment]
+    """The booked payment of each linked installment."""
 
 
 async def schedule_of(session: AsyncSession, workspace_id: UUID, loan_id: UUID) -> Schedule:
     found = await loan(session, workspace_id, loan_id)
     links = await session.execute(
-        select(LoanPayment.installment, LoanPayment.transaction_id).where(
-            LoanPayment.loan_id == found.id
+        select(
+            LoanPayment.installment,
+            LoanPayment.transaction_id,
+            Transaction.transacted_on,
+            Transaction.amount,
         )
+        .join(Transaction, Transaction.id == LoanPayment.transaction_id)
+        .where(LoanPayment.loan_id == found.id)
     )
-    return Schedule(found, plan(found), {number: tx_id for number, tx_id in links})
+    paid = {number: Payment(tx_id, on, amount) for number, tx_id, on, amount in links}
+    return Schedule(found, plan(found), paid)
 
 
 async def link_payment(
@@ -113,7 +130,7 @@ async def link_payment(
     installment: int,
     transaction_id: UUID,
     events: EventWriter,
-) -> tuple[Loan, Installment]:
+) -> tuple[Loan, Installment, Payment]:
     """Record which booked expense paid an installment (each side is linked at most once)."""
     found = await loan(session, principal.workspace_id, loan_id)
     tx = await transaction_in_workspace(session, principal.workspace_id, transaction_id)
@@ -142,4 +159,37 @@ async def link_payment(
         raise InstallmentLinked()
     event = LoanPaymentLinked(loan_id=found.id, installment=installment, transaction_id=tx.id)
     await events.write(session, event, on=principal)
-    return found, plan(found)[installment - 1]
+    return found, plan(found)[installment - 1], Payment(tx.id, tx.transacted_on, tx.amount)
+
+
+async def pay_installment(
+    session: AsyncSession,
+    principal: Principal,
+    loan_id: UUID,
+    installment: int,
+    paid: Mapping[str, Any],
+    events: EventWriter,
+) -> tuple[Loan, Installment, Payment]:
+    """Book the payment of an installment as a manual expense and link it, in one go.
+
+    ``paid`` has ``paid_on``, and may have ``account_id`` and ``amount`` (the scheduled payment
+    when absent). Either both happen or neither: a linked installment books nothing.
+    """
+    found = await loan(session, principal.workspace_id, loan_id)
+    if installment > found.term_months:
+        raise NoSuchInstallment()
+    due = plan(found)[installment - 1]
+    tx = await book_manual(
+        session,
+        principal,
+        {
+            "type": "expense",
+            "amount": paid.get("amount") or due.payment,
+            "currency": found.currency,
+            "transacted_on": paid["paid_on"],
+            "description": f"{found.name}: installment {installment}",
+            "account_id": paid.get("account_id"),
+        },
+        events,
+    )
+    return await link_payment(session, principal, loan_id, installment, tx.id, events)

@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasa_ledger.app.accounts import balances_of
+from kasa_ledger.app.accounts import balances_on
 from kasa_ledger.app.holdings import latest_values
 from kasa_ledger.app.loans import owed
 from kasa_ledger.db.tables import Account, Loan, Transaction
@@ -52,17 +52,27 @@ async def cash_flow_between(
 
 async def net_worth_on(session: AsyncSession, workspace_id: UUID, day: date) -> list[Position]:
     """Accounts plus assets, minus liabilities and loan principal still owed, per currency."""
+    return (await net_worth_series(session, workspace_id, [day]))[day]
+
+
+async def net_worth_series(
+    session: AsyncSession, workspace_id: UUID, days: list[date]
+) -> dict[date, list[Position]]:
+    """The net worth of ``net_worth_on`` on each of ``days``, read once for all of them."""
     accounts = list(
         await session.scalars(select(Account).where(Account.workspace_id == workspace_id))
     )
-    balances = await balances_of(session, accounts, until=day)
-    held = by_currency(
-        (currency, amount)
-        for per_currency in balances.values()
-        for currency, amount in per_currency.items()
-    )
-    loans = await session.scalars(select(Loan).where(Loan.workspace_id == workspace_id))
-    debts = by_currency((loan.currency, owed(loan, day)) for loan in loans)
-    assets = await latest_values(session, workspace_id, "asset", day)
-    liabilities = await latest_values(session, workspace_id, "liability", day)
-    return positions(held, assets, liabilities, debts)
+    balances = await balances_on(session, accounts, days)
+    loans = list(await session.scalars(select(Loan).where(Loan.workspace_id == workspace_id)))
+    assets = await latest_values(session, workspace_id, "asset", days)
+    liabilities = await latest_values(session, workspace_id, "liability", days)
+    series = {}
+    for day in days:
+        held = by_currency(
+            (currency, amount)
+            for per_currency in balances[day].values()
+            for currency, amount in per_currency.items()
+        )
+        debts = by_currency((loan.currency, owed(loan, day)) for loan in loans)
+        series[day] = positions(held, assets[day], liabilities[day], debts)
+    return series

@@ -269,6 +269,10 @@ class Holding(Base):
     name: Mapped[str] = mapped_column(String(200))
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_on: Mapped[date | None] = mapped_column(
+        comment="sold, paid off or written off: from this day on it no longer counts"
+    )
+    close_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class HoldingValue(Base):
