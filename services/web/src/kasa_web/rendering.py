@@ -4,6 +4,7 @@ A page renders whole for a normal request; for an htmx request that names a frag
 (a block of the same template) only that block is rendered, so one template serves both.
 """
 
+from contextvars import ContextVar
 from typing import Any
 
 import jinja2
@@ -75,6 +76,12 @@ def allowed(context: Any, role: str) -> bool:
 
 env.globals["allowed"] = allowed
 
+_csrf_token: ContextVar[str | None] = ContextVar("kasa_web_csrf_token", default=None)
+
+
+# A global, not the context's ``viewer``: macros imported from partials see globals only.
+env.globals["csrf_token"] = _csrf_token.get
+
 
 def gettext(message: str, **variables: Any) -> str:
     """Translate in Python code (flash messages, problem texts) for the current page."""
@@ -97,10 +104,12 @@ def render(
     """Render ``template`` (or only ``block`` of it, for an htmx request) in the page's locale."""
     locale = getattr(request.state, "locale", None) or _locale.get()
     _locale.set(locale)
+    viewer = getattr(request.state, "viewer", None)
+    _csrf_token.set(getattr(viewer, "csrf_token", None))
     theme = request.cookies.get(THEME_COOKIE)
     values = {
         "request": request,
-        "viewer": getattr(request.state, "viewer", None),
+        "viewer": viewer,
         "locale": locale,
         "theme": theme if theme in THEMES else None,
         "flash": request.query_params.get("done"),
