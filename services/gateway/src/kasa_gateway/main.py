@@ -6,7 +6,18 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kasa_gateway import __version__
-from kasa_gateway.api import auth, invitations, me, openapi, proxy, web_sessions, workspaces, ws
+from kasa_gateway.api import (
+    auth,
+    invitations,
+    me,
+    member_sessions,
+    openapi,
+    proxy,
+    rate_limits,
+    web_sessions,
+    workspaces,
+    ws,
+)
 from kasa_gateway.api.errors import install_problems
 from kasa_gateway.api.readiness import install_readiness
 from kasa_gateway.app import revocations
@@ -66,6 +77,8 @@ def build() -> ServiceSpec:
             me.router,
             workspaces.router,
             invitations.router,
+            member_sessions.router,
+            rate_limits.router,
             openapi.router,
             ws.router,
             proxy.unknown_resources,

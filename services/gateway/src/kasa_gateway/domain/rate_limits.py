@@ -6,6 +6,7 @@ instances.
 """
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from kasa_servicekit.rate_limits import RateLimiter
 
@@ -21,3 +22,8 @@ class Limiters:
     login_per_address: RateLimiter
     register_per_address: RateLimiter
     api_per_user: RateLimiter
+
+
+def api_caller_key(user_id: UUID | str) -> str:
+    """The key the API limit counts a signed-in user's requests under."""
+    return f"user:{user_id}"
