@@ -2,7 +2,7 @@
 
 import pytest
 
-from kasa_servicekit.rate_limits import RateLimiter
+from kasa_servicekit.rate_limits import Decision, RateLimiter
 
 
 def test_hits_over_the_budget_are_refused_until_the_window_ends():
@@ -34,3 +34,17 @@ def test_a_full_limiter_of_live_windows_still_takes_new_keys():
 def test_a_budget_must_be_positive():
     with pytest.raises(ValueError):
         RateLimiter(0)
+
+
+def test_peeking_tells_where_a_key_stands_without_counting() -> None:
+    limiter = RateLimiter(3, window=60)
+    assert limiter.peek("u", now=0.0) == Decision(True, 3, 3, 60)
+    limiter.hit("u", now=0.0)
+    limiter.hit("u", now=1.0)
+    assert limiter.peek("u", now=10.0) == Decision(True, 3, 1, 50)
+    assert limiter.peek("u", now=10.0).remaining == 1, "a peek is not a hit"
+    limiter.hit("u", now=11.0)
+    assert limiter.peek("u", now=12.0) == Decision(False, 3, 0, 48)
+    assert limiter.peek("u", now=61.0) == Decision(True, 3, 3, 60), "a new window"
+    assert limiter.peek("nobody", now=61.0).remaining == 3
+    assert len(limiter) == 1, "peeking at a key does not start counting it"

@@ -53,6 +53,17 @@ class RateLimiter:
         self._windows[key] = (started, count + 1)
         return Decision(True, self.limit, self.limit - count - 1, reset_after)
 
+    def peek(self, key: str, now: float | None = None) -> Decision:
+        """Where ``key`` stands in its current window, without counting a hit: a status
+        read. ``allowed`` says whether its next hit would be."""
+        now = time.monotonic() if now is None else now
+        started, count = self._windows.get(key, (now, 0))
+        if now - started >= self.window:
+            started, count = now, 0
+        reset_after = max(1, math.ceil(started + self.window - now))
+        remaining = max(0, self.limit - count)
+        return Decision(remaining > 0, self.limit, remaining, reset_after)
+
     def __len__(self) -> int:
         """How many keys are counted now."""
         return len(self._windows)

@@ -32,6 +32,7 @@ def build() -> ServiceSpec:
         routers=[
             audit_verify.router,
             audit_verify.ops_router,
+            chain_anchors.router,
             chain_anchors.ops_router,
             audit_export.router,
             audit_events.router,

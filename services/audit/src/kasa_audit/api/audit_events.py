@@ -1,4 +1,6 @@
-"""GET /api/v1/audit-events: the workspace's trail, newest first, filtered."""
+"""GET /api/v1/audit-events: the workspace's trail, newest first, filtered; and one entry."""
+
+from uuid import UUID
 
 from fastapi import APIRouter
 
@@ -7,6 +9,7 @@ from kasa_audit.app import audit_events
 from kasa_audit.db.entries import Entries
 from kasa_servicekit.auth import CurrentPrincipal
 from kasa_servicekit.pagination import Cursor, Limit, Page
+from kasa_servicekit.problems import not_found
 from kasa_servicekit.service import Db
 
 router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
@@ -24,3 +27,17 @@ async def list_audit_events(
         Entries(db), principal.workspace_id, filters, limit, cursor
     )
     return Page(items=[AuditEntryOut.of(r) for r in rows], next_cursor=next_cursor)
+
+
+# Registered after ``/verify``, ``/export`` and ``/anchors``, which this path would shadow.
+@router.get(
+    "/{entry_id}",
+    response_model=AuditEntryOut,
+    responses={404: {"description": "No entry of this workspace has this id"}},
+)
+async def get_audit_event(entry_id: UUID, principal: CurrentPrincipal, db: Db) -> AuditEntryOut:
+    """One entry: its before and after values, actor, source and place in the chain."""
+    found = await audit_events.entry(Entries(db), principal.workspace_id, entry_id)
+    if found is None:
+        raise not_found("audit event")
+    return AuditEntryOut.of(found)

@@ -1,4 +1,5 @@
-"""Reading a workspace's trail: a page for the list, every match in batches for the export.
+"""Reading a workspace's trail: a page for the list, one entry, every match in batches for
+the export.
 
 The export reads in keyset batches, newest first like the list, so an export of years of
 history neither loads it into memory nor repeats or skips entries that arrive meanwhile
@@ -19,6 +20,11 @@ async def page(
 ) -> tuple[Sequence[AuditEntry], str | None]:
     """One page of matching entries and the cursor of the next."""
     return await entries.page(workspace_id, filters, limit, cursor)
+
+
+async def entry(entries: Entries, workspace_id: UUID, entry_id: UUID) -> AuditEntry | None:
+    """One entry of the workspace's trail, or none (also for another workspace's)."""
+    return await entries.get(workspace_id, entry_id)
 
 
 async def batches(

@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasa_audit.db.tables import AuditEntry, ChainHead
+from kasa_audit.db.tables import AuditEntry, ChainAnchor, ChainHead
 from kasa_audit.domain.anchors import StoredEntry
 from kasa_audit.domain.chain import GENESIS, HASHED_FIELDS
 from kasa_servicekit.db import Database, dialect_insert
@@ -80,7 +80,8 @@ async def head_of(db: Database, workspace_id: UUID) -> ChainHead | None:
 
 
 class Chains:
-    """Reading workspaces' chains for verification: entries in order, heads, anchored entries."""
+    """Reading workspaces' chains for verification: entries in order, heads, anchors and the
+    entries they name."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -90,6 +91,11 @@ class Chains:
 
     async def head(self, workspace_id: UUID) -> ChainHead | None:
         return await head_of(self.db, workspace_id)
+
+    async def last_anchor(self, workspace_id: UUID) -> ChainAnchor | None:
+        """The workspace's chain head as it was last anchored, if it ever was."""
+        async with self.db.sessions() as session:
+            return await session.get(ChainAnchor, workspace_id)
 
     async def workspaces(self) -> list[UUID]:
         """Every workspace that has a trail."""

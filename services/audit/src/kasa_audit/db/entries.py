@@ -54,10 +54,16 @@ class AuditFilters:
 
 
 class Entries:
-    """Pages of a workspace's entries, newest first."""
+    """A workspace's entries: one by its id, or pages of them newest first."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def get(self, workspace_id: UUID, entry_id: UUID) -> AuditEntry | None:
+        """One entry of the workspace's trail; none for another workspace's."""
+        async with self.db.sessions() as session:
+            entry = await session.get(AuditEntry, entry_id)
+        return entry if entry is not None and entry.workspace_id == workspace_id else None
 
     async def page(
         self, workspace_id: UUID, filters: AuditFilters, limit: int, cursor: str | None

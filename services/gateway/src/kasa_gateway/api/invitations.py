@@ -1,4 +1,5 @@
-"""``/api/v1/invitations``: invite by email, list and withdraw pending invitations, accept one.
+"""``/api/v1/invitations``: invite by email, list, renew and withdraw pending invitations,
+accept one.
 
 No mail is sent: the answer carries the link for the inviter to pass on.
 """
@@ -97,6 +98,26 @@ async def revoke(
     """Withdraw an invitation (owners and admins)."""
     await invitations.revoke(store, events, principal, invitation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{invitation_id}/resend",
+    response_model=CreatedInvitationOut,
+    responses={404: {"description": "No pending invitation of this workspace has this id"}},
+)
+async def resend(
+    invitation_id: UUID,
+    principal: AdminPrincipal,
+    store: Store,
+    events: Events,
+    settings: Settings,
+) -> CreatedInvitationOut:
+    """A new link for a pending or expired invitation (owners and admins): the old link
+    stops working and the invitation runs for its full time again."""
+    renewed = await invitations.resend(store, events, settings, principal, invitation_id)
+    return CreatedInvitationOut(
+        **_out(renewed.invitation).model_dump(), token=renewed.token, url=renewed.url
+    )
 
 
 @router.post("/accept", response_model=AcceptedOut)

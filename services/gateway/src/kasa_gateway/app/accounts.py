@@ -205,8 +205,10 @@ async def issue_tokens(
     user: User,
     membership: Membership,
     family_id: UUID | None = None,
+    client: Client | None = None,
 ) -> IssuedTokens:
-    """A new access token and refresh token, stored in the caller's unit of work."""
+    """A new access token and refresh token, stored in the caller's unit of work; ``client``
+    is where the session started, shown to the workspace's admins with its sessions."""
     now = utcnow()
     family_id = family_id or new_id()
     refresh = new_secret()
@@ -219,6 +221,8 @@ async def issue_tokens(
             workspace_id=membership.workspace_id,
             expires_at=now + timedelta(days=settings.refresh_token_days),
             created_at=now,
+            address=client.address if client else None,
+            user_agent=client.user_agent if client else None,
         )
     )
     access, expires_in = access_token(
@@ -262,7 +266,7 @@ async def log_in(
     """Sign in with email and password: an access token and a refresh token."""
     user, membership = await authenticate(store, events, settings, limiters, credentials)
     async with store.transaction() as tx:
-        tokens = await issue_tokens(tx, settings, keys, user, membership)
+        tokens = await issue_tokens(tx, settings, keys, user, membership, client=credentials.client)
         await logged_in(tx, events, user, membership, "token", credentials.client)
     return tokens
 
@@ -281,7 +285,11 @@ async def refresh(
             user = await tx.user(row.user_id)
             membership = await tx.membership(row.user_id, row.workspace_id)
             if user is not None and membership is not None:
-                return await issue_tokens(tx, settings, keys, user, membership, row.family_id)
+                # The family keeps the client of its sign-in through every rotation.
+                started = Client(row.address, row.user_agent) if row.address else None
+                return await issue_tokens(
+                    tx, settings, keys, user, membership, row.family_id, started
+                )
             # Removed from the workspace since: the session ends here.
         else:
             reused = True
@@ -377,7 +385,7 @@ async def switch_workspace(
     """New tokens acting in another workspace the caller belongs to."""
     async with store.transaction() as tx:
         user, membership = await member_of(tx, principal, workspace_id)
-        tokens = await issue_tokens(tx, settings, keys, user, membership)
+        tokens = await issue_tokens(tx, settings, keys, user, membership, client=client)
         await events.write(
             tx.session,
             UserLoggedIn(

@@ -62,8 +62,47 @@ async def invite(
         await tx.add(invitation)
         invited = MemberInvited(invitation_id=invitation.id, email=email, role=role)
         await events.write(tx.session, invited, on=principal)
-    url = f"{settings.public_url.rstrip('/')}/invitations/accept#token={token}"
-    return Invited(invitation, token, url)
+    return Invited(invitation, token, _link(settings, token))
+
+
+def _link(settings: GatewaySettings, token: str) -> str:
+    return f"{settings.public_url.rstrip('/')}/invitations/accept#token={token}"
+
+
+async def resend(
+    store: IdentityStore,
+    events: EventWriter,
+    settings: GatewaySettings,
+    principal: Principal,
+    invitation_id: UUID,
+) -> Invited:
+    """A new link for an invitation not yet accepted or withdrawn (owners and admins).
+
+    The token is replaced, so the old link stops working, and the invitation runs for
+    ``invitation_days`` again, also when it had expired. Recorded as the same invitation
+    made again.
+    """
+    token = new_secret()
+    now = utcnow()
+    async with store.transaction() as tx:
+        me = await manager_membership(tx, principal)
+        invitation = await tx.invitation(invitation_id)
+        if (
+            invitation is None
+            or invitation.workspace_id != principal.workspace_id
+            or invitation.accepted_at is not None
+            or invitation.revoked_at is not None
+        ):
+            raise UnknownEntity("invitation")
+        if not can_assign(me.role, invitation.role, invitation.role):
+            raise NotAllowed("only owners invite owners")
+        invitation.token_hash = secret_hash(token)
+        invitation.expires_at = now + timedelta(days=settings.invitation_days)
+        again = MemberInvited(
+            invitation_id=invitation.id, email=invitation.email, role=invitation.role
+        )
+        await events.write(tx.session, again, on=principal)
+    return Invited(invitation, token, _link(settings, token))
 
 
 async def pending(store: IdentityStore, principal: Principal) -> Sequence[Invitation]:

@@ -62,6 +62,9 @@ async def sign_in(
                 workspace_id=membership.workspace_id,
                 expires_at=now + lifetime,
                 created_at=now,
+                address=credentials.address,
+                user_agent=credentials.user_agent,
+                last_seen_at=now,
             )
         )
         await logged_in(tx, events, user, membership, "web_session", credentials.client)

@@ -9,7 +9,7 @@ tests can hand them an in-memory store instead.
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -198,6 +198,70 @@ class Identities:
         ended = await self._revoke_families(*families)
         return ended + await self._revoke_web_sessions(*webs)
 
+    async def member_sessions(
+        self, user_id: UUID, workspace_id: UUID, now: datetime
+    ) -> list["MemberSession"]:
+        """The user's live sessions acting in one workspace, most recently seen first."""
+        live_families = select(RefreshToken.family_id).where(
+            RefreshToken.user_id == user_id,
+            RefreshToken.workspace_id == workspace_id,
+            RefreshToken.used_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.expires_at > now,
+        )
+        # Every rotation is a new row of the family: its newest row is when it was last used.
+        families = await self.session.execute(
+            select(
+                RefreshToken.family_id,
+                func.min(RefreshToken.created_at),
+                func.max(RefreshToken.created_at),
+                func.max(RefreshToken.expires_at),
+                func.max(RefreshToken.address),
+                func.max(RefreshToken.user_agent),
+            )
+            .where(RefreshToken.family_id.in_(live_families))
+            .group_by(RefreshToken.family_id)
+        )
+        webs = await self.session.scalars(
+            select(WebSession).where(
+                WebSession.user_id == user_id,
+                WebSession.workspace_id == workspace_id,
+                WebSession.revoked_at.is_(None),
+                WebSession.expires_at > now,
+            )
+        )
+        found = [
+            MemberSession(sid, "api", address, agent, started, seen, expires)
+            for sid, started, seen, expires, address, agent in families.all()
+        ] + [
+            MemberSession(
+                w.id,
+                "web",
+                w.address,
+                w.user_agent,
+                w.created_at,
+                w.last_seen_at or w.created_at,
+                w.expires_at,
+            )
+            for w in webs
+        ]
+        return sorted(found, key=lambda s: (s.last_seen_at, s.id), reverse=True)
+
+    async def revoke_member_session(
+        self, user_id: UUID, workspace_id: UUID, session_id: UUID
+    ) -> list[UUID]:
+        """End one session of a user that acts in one workspace; nothing if it is not theirs."""
+        ended = await self._revoke_families(
+            RefreshToken.family_id == session_id,
+            RefreshToken.user_id == user_id,
+            RefreshToken.workspace_id == workspace_id,
+        )
+        return ended + await self._revoke_web_sessions(
+            WebSession.id == session_id,
+            WebSession.user_id == user_id,
+            WebSession.workspace_id == workspace_id,
+        )
+
     async def revoke_workspace_sessions(self, user_id: UUID, workspace_id: UUID) -> list[UUID]:
         """End every session of a user that acts in one workspace."""
         ended = await self._revoke_families(
@@ -335,6 +399,23 @@ class IdentityStore:
 
 
 @dataclass(frozen=True)
+class MemberSession:
+    """A live session of a member: a browser's (``web``) or an API client's refresh family."""
+
+    id: UUID
+    kind: str
+    address: str | None
+    user_agent: str | None
+    started_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+
+
+SEEN_EVERY = timedelta(minutes=1)
+"""How stale a web session's ``last_seen_at`` may get before a request writes it again."""
+
+
+@dataclass(frozen=True)
 class LiveWebSession:
     id: UUID
     user_id: UUID
@@ -367,4 +448,11 @@ async def load_web_session(db: Database, token_hash: str) -> LiveWebSession | No
     if row is None:
         return None
     web, name, role = row
+    now = utcnow()
+    if web.last_seen_at is None or web.last_seen_at < now - SEEN_EVERY:
+        # At most once a minute per session: a page's requests stay reads.
+        async with db.transaction() as session:
+            await session.execute(
+                update(WebSession).where(WebSession.id == web.id).values(last_seen_at=now)
+            )
     return LiveWebSession(web.id, web.user_id, name, web.workspace_id, role)

@@ -59,6 +59,10 @@ class RefreshToken(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    address: Mapped[str | None] = mapped_column(
+        String(100), comment="where the family's sign-in came from; kept on every rotation"
+    )
+    user_agent: Mapped[str | None] = mapped_column(String(512))
 
 
 class WebSession(Base):
@@ -73,6 +77,11 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    address: Mapped[str | None] = mapped_column(String(100), comment="where the sign-in came from")
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    last_seen_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime, comment="a request used the session; written at most once a minute"
+    )
 
 
 class Invitation(Base):

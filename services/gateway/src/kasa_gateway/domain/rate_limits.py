@@ -6,6 +6,7 @@ instances.
 """
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from kasa_servicekit.rate_limits import RateLimiter
 
@@ -22,3 +23,8 @@ class Limiters:
     register_per_address: RateLimiter
     api_per_user: RateLimiter
     reset_per_address: RateLimiter
+
+
+def api_caller_key(user_id: UUID | str) -> str:
+    """The key the API limit counts a signed-in user's requests under."""
+    return f"user:{user_id}"

@@ -10,6 +10,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kasa_gateway.domain.client_address import throttle_key
+from kasa_gateway.domain.rate_limits import api_caller_key
 from kasa_gateway.guards import client_address, header, send_problem
 from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.problems import ProblemError
@@ -44,8 +45,9 @@ class ApiRateLimit:
                     self._users.clear()
                 # An expired token may keep counting against its user for a few minutes;
                 # the services refuse it anyway.
-                self._users[token] = (f"user:{principal.user_id}", time.time() + 300)
-                return f"user:{principal.user_id}"
+                key = api_caller_key(principal.user_id)
+                self._users[token] = (key, time.time() + 300)
+                return key
         return f"address:{throttle_key(client_address(scope, self.state()))}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
