@@ -17,6 +17,7 @@ from kasa_localstack.infra import (
 from kasa_localstack.mail_sink import MailSink
 from kasa_localstack.seed import seed
 from kasa_localstack.stack import DEFAULT_PORTS, SERVICES, Stack, StackConfig, sqlite_urls
+from kasa_localstack.testing import free_port
 
 DEFAULT_SMTP_PORT = 8025
 """Where the local stack's SMTP sink listens (``KASA_SMTP_PORT`` changes it)."""
@@ -51,14 +52,21 @@ def _config(args: argparse.Namespace) -> StackConfig:
     )
 
 
+def _mail_sink(port: int, data_dir: Path) -> MailSink:
+    return MailSink(
+        port, folder=data_dir / "mail", announce=lambda line: print(f"[mail] {line}", flush=True)
+    ).start()
+
+
 async def _run(config: StackConfig, with_seed: bool) -> int:
     stack = Stack(config)
     assert config.smtp_port is not None
-    mail = MailSink(
-        config.smtp_port,
-        folder=config.data_dir / "mail",
-        announce=lambda line: print(f"[mail] {line}", flush=True),
-    ).start()
+    try:
+        mail = _mail_sink(config.smtp_port, config.data_dir)
+    except OSError:
+        # Something else listens there: the stack's own sink takes a free port instead.
+        config.smtp_port = free_port()
+        mail = _mail_sink(config.smtp_port, config.data_dir)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
