@@ -6,10 +6,21 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kasa_gateway import __version__
-from kasa_gateway.api import auth, invitations, me, openapi, proxy, web_sessions, workspaces, ws
+from kasa_gateway.api import (
+    auth,
+    invitations,
+    me,
+    openapi,
+    operator,
+    proxy,
+    web_sessions,
+    workspaces,
+    ws,
+)
 from kasa_gateway.api.errors import install_problems
 from kasa_gateway.api.readiness import install_readiness
 from kasa_gateway.app import revocations
+from kasa_gateway.commands import operator_role
 from kasa_gateway.db.identities import IdentityStore
 from kasa_gateway.db.tables import metadata
 from kasa_gateway.domain.client_address import parse_networks
@@ -66,6 +77,7 @@ def build() -> ServiceSpec:
             me.router,
             workspaces.router,
             invitations.router,
+            operator.router,
             openapi.router,
             ws.router,
             proxy.unknown_resources,
@@ -132,4 +144,4 @@ def main() -> None:
     # uvicorn believes X-Forwarded-For from 127.0.0.1 by default and rewrites the client
     # before any of our code sees the real peer; only TRUSTED_PROXIES may decide that here.
     os.environ["FORWARDED_ALLOW_IPS"] = ""
-    service_main(build)
+    service_main(build, commands=[operator_role.GRANT, operator_role.REVOKE])

@@ -314,6 +314,8 @@ class LiveWebSession:
     name: str
     workspace_id: UUID
     role: str
+    operator: bool = False
+    """The user is an instance operator: the session's tokens carry the claim."""
 
 
 async def load_web_session(db: Database, token_hash: str) -> LiveWebSession | None:
@@ -321,7 +323,7 @@ async def load_web_session(db: Database, token_hash: str) -> LiveWebSession | No
     async with db.sessions() as session:
         row = (
             await session.execute(
-                select(WebSession, User.name, Membership.role)
+                select(WebSession, User.name, Membership.role, User.instance_operator)
                 .join(User, User.id == WebSession.user_id)
                 .join(
                     Membership,
@@ -339,5 +341,5 @@ async def load_web_session(db: Database, token_hash: str) -> LiveWebSession | No
         ).first()
     if row is None:
         return None
-    web, name, role = row
-    return LiveWebSession(web.id, web.user_id, name, web.workspace_id, role)
+    web, name, role, operator = row
+    return LiveWebSession(web.id, web.user_id, name, web.workspace_id, role, bool(operator))
