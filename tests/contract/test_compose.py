@@ -116,10 +116,22 @@ def _aliases(settings: type[ServiceSettings]) -> set[str]:
     return {alias for alias in aliases if isinstance(alias, str)}
 
 
+OPERATOR_VARIABLES = {"OPERATOR_AMQP_URL", "GATEWAY_OPS_URL"}
+"""The gateway's operator API settings: checked on their own, below."""
+
+
 def _upstream_variables() -> set[str]:
-    """The gateway's own *_URL settings: where it routes to."""
+    """The gateway's own *_URL settings: where it routes to (not where its operator API
+    reaches the ops listeners)."""
     own = _aliases(_settings_class("gateway")) - _aliases(ServiceSettings)
-    return {name for name in own if name.endswith("_URL") and name != "PUBLIC_URL"}
+    return {
+        name
+        for name in own
+        if name.endswith("_URL")
+        and name != "PUBLIC_URL"
+        and not name.endswith("_OPS_URL")
+        and name not in OPERATOR_VARIABLES
+    }
 
 
 def _depends_on(service: dict[str, Any]) -> dict[str, str]:
@@ -212,6 +224,20 @@ def test_gateway_routes_to_every_service_by_its_compose_name(services: dict[str,
             continue
         port = _environment(services[name])["PORT"]
         assert env[f"{name.upper()}_URL"] == f"http://{name}:{port}", name
+
+
+def test_the_gateways_operator_api_reaches_every_ops_listener_as_the_replay_user(
+    services: dict[str, Any],
+) -> None:
+    env = _environment(services["gateway"])
+    for name in KASA_SERVICES:
+        if name == "gateway":
+            continue  # its own listener, found from OPS_PORT
+        port = int(_environment(services[name])["PORT"])
+        assert env[f"{name.upper()}_OPS_URL"] == f"http://{name}:{port + 1000}", name
+    url = make_url(env["OPERATOR_AMQP_URL"])
+    assert (url.username, url.host) == ("kasa-ops", "rabbitmq")
+    assert url.password == required_value("KASA_OPS_BROKER_PASSWORD")
 
 
 def test_services_fetch_keys_from_the_gateway(services: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ import pytest
 from kasa_gateway.domain.openapi_merge import PUBLIC_OPERATIONS, merge
 from kasa_localstack.testing import KasaClient, eventually
 from kasa_servicekit.auth import MIN_ROLE, ROLE_RANK
-from kasa_servicekit.minimum_roles import MARKS, PUBLIC
+from kasa_servicekit.minimum_roles import MARK_RANK, MARKS, PUBLIC
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITES = ("post", "put", "patch", "delete")
@@ -223,7 +223,8 @@ async def test_every_role_below_each_operations_minimum_is_refused_through_the_g
                 session = await signed_in(system, users[role], workspace_id)
                 extra_sessions.append(session)
             path = path_of(template)
-            if ROLE_RANK[role] < ROLE_RANK[minimum]:
+            # The instance operator (``operator``) is above every workspace role: all refused.
+            if MARK_RANK[role] < MARK_RANK[minimum]:
                 # A body that is not even JSON: the refusal must come before any parsing.
                 garbage = {"content": b"{not json", "headers": {"content-type": "application/json"}}
                 kwargs = garbage if "requestBody" in operation else {}
@@ -248,7 +249,7 @@ async def test_every_role_below_each_operations_minimum_is_refused_through_the_g
     assert any("PUT /api/v1/supplier as admin" == a for a in allowed), allowed
     # Every non-public operation was tried with every role: those below it refused.
     minimums = [op[MIN_ROLE] for op in operations.values() if op[MIN_ROLE] != PUBLIC]
-    assert len(refused) == sum(ROLE_RANK[m] for m in minimums) > 50
+    assert len(refused) == sum(MARK_RANK[m] for m in minimums) > 50
     assert len(refused) + len(allowed) == len(ROLES) * len(minimums)
 
 

@@ -142,3 +142,52 @@ def test_republishing_sends_the_window_in_utc(monkeypatch):
             {"since": "2026-03-01T08:00:00+00:00", "event_type": None, "until": None},
         )
     ]
+
+
+def test_a_dry_run_requeue_reports_what_it_would_do_and_what_stays_parked(monkeypatch):
+    from kasa_ops.cli import dlq
+    from kasa_servicekit.dead_letters import Outcome, ParkedMessage
+
+    def parked(message_id: str, error: str) -> ParkedMessage:
+        return ParkedMessage(message_id, "ledger.x.v1", 3, error, None, {}, b"{}")
+
+    asked = []
+
+    async def requeue(amqp_url, queue, **options):
+        asked.append((queue, options))
+        return Outcome(
+            done=[parked("a", "boom")],
+            untrusted=[parked("f", "UntrustedSenderError: x")],
+            dry_run=options["dry_run"],
+        )
+
+    monkeypatch.setattr(dlq.dead_letters, "requeue", requeue)
+
+    result = runner.invoke(
+        app, ["dlq", "requeue", "-q", "ledger.transactions", "--dry-run", "--json"]
+    )
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert [m["message_id"] for m in report["would_requeue"]] == ["a"]
+    assert [m["message_id"] for m in report["left_parked_untrusted_sender"]] == ["f"]
+    assert asked[0][0] == "ledger.transactions" and asked[0][1]["dry_run"] is True
+    # Without --dry-run the answer is what it always was.
+    plain = runner.invoke(app, ["dlq", "requeue", "-q", "ledger.transactions", "--json"])
+    assert json.loads(plain.output) == {"requeued": ["a"]}
+
+
+def test_a_dry_run_discard_asks_nothing(monkeypatch):
+    from kasa_ops.cli import dlq
+    from kasa_servicekit.dead_letters import Outcome
+
+    async def discard(amqp_url, queue, **options):
+        assert options["dry_run"] is True
+        return Outcome(done=[], dry_run=True)
+
+    monkeypatch.setattr(dlq.dead_letters, "discard", discard)
+
+    result = runner.invoke(app, ["dlq", "discard", "-q", "ledger.transactions", "--dry-run"])
+
+    assert result.exit_code == 0, result.output
+    assert "dry run: would discard 0 message(s) of ledger.transactions" in result.output

@@ -76,11 +76,14 @@ async def _run(config: StackConfig, with_seed: bool) -> int:
         gateway = config.url("gateway")
         if with_seed:
             login = await asyncio.to_thread(seed, gateway)
+            # The demo user also operates this instance: the operator pages at /operator.
+            granted = await stack.grant_operator(login["email"])
             print(
                 f"\n  Kasa is running at {gateway}\n"
                 f"  Demo login: {login['email']} / {login['password']}\n"
                 f"  Mail Kasa sends is kept in {config.data_dir / 'mail'} "
                 f"(SMTP on 127.0.0.1:{config.smtp_port})\n"
+                f"  {granted}: the operator pages are at {gateway}/operator\n"
                 f"  API docs of each service: <service url>/openapi.json; Ctrl-C stops all.\n",
                 flush=True,
             )

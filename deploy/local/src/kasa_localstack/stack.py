@@ -147,6 +147,7 @@ class StackConfig:
             env |= {
                 "JWT_SIGNING_KEY_FILE": str(self.data_dir / "gateway" / "signing-key.pem"),
                 **{f"{n.upper()}_URL": self.url(n) for n in PROCESSES if n != "gateway"},
+                **self._operator_env(),
             }
         if service == "web":
             env["GATEWAY_URL"] = self.url("gateway")
@@ -156,6 +157,14 @@ class StackConfig:
             env.pop("AMQP_URL", None)  # the web uses no broker: it gets no credentials for one
         env |= self.service_env_overrides.get(service, {})
         return self.as_own_broker_user(service, env)
+
+    def _operator_env(self) -> dict[str, str]:
+        """The gateway's operator API reaches what ``kasa`` does: every ops listener, and the
+        broker as the replay user."""
+        return {
+            **{f"{n.upper()}_OPS_URL": self.ops_url(n) for n in SERVICES},
+            "OPERATOR_AMQP_URL": self.broker_url("ops"),
+        }
 
     def _bus_and_ops_env(self, service: str) -> dict[str, str]:
         env = {
@@ -359,6 +368,24 @@ class Stack:
         for service in self.services.values():
             service.start()
         await asyncio.gather(*(s.wait_ready(timeout) for s in self.services.values()))
+
+    async def grant_operator(self, email: str) -> str:
+        """Make the user with ``email`` an instance operator (``kasa-gateway grant-operator``,
+        on the gateway's database); what the command said."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "kasa_gateway",
+            "grant-operator",
+            email,
+            env=self.config.service_env("gateway"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        out, _ = await process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(f"grant-operator {email} failed: {out.decode(errors='replace')}")
+        return out.decode().strip()
 
     async def restart(self, name: str, timeout: float = 60) -> None:
         self.services[name].stop()

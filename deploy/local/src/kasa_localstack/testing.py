@@ -8,9 +8,13 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import aio_pika
+import asyncpg
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -129,6 +133,22 @@ class KasaClient:
         )
 
 
+async def as_operator(
+    stack: Any,
+    user: KasaClient,
+    password: str = "correct horse battery",  # noqa: S107 - what register_and_login uses
+) -> KasaClient:
+    """Make ``user`` an instance operator (``kasa-gateway grant-operator``) and sign them in
+    again, so that their token carries the claim; ``stack`` is the running ``Stack``."""
+    await stack.grant_operator(user.user["email"])
+    response = await user.http.post(
+        "/api/v1/auth/token", json={"email": user.user["email"], "password": password}
+    )
+    assert response.status_code == 200, response.text
+    user.token = response.json()["access_token"]
+    return user
+
+
 async def run_kasa(env: Mapping[str, str], *args: str, timeout: float = 120) -> tuple[int, Any]:
     """Run the operator command with ``--json``: its exit code and its parsed report."""
     process = await asyncio.create_subprocess_exec(
@@ -233,3 +253,84 @@ class TcpProxy:
 
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
         self._writers -= {writer, up_writer}
+
+
+def imported_transaction(workspace_id: str, external_id: str) -> dict[str, Any]:
+    """An ``integrations.transaction.imported`` envelope of 99.90 CZK, as a dict."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": "integrations.transaction.imported",
+        "event_version": 1,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "producer": "integrations",
+        "workspace_id": workspace_id,
+        "actor": {"type": "plugin", "id": "demo"},
+        "payload": {
+            "plugin": "demo",
+            "plugin_version": "1.0.0",
+            "sync_id": str(uuid.uuid4()),
+            "account": {"provider_account_id": "x", "currency": "CZK"},
+            "external_id": external_id,
+            "booking_date": "2026-02-01",
+            "amount": "99.90",
+            "direction": "income",
+            "currency": "CZK",
+        },
+    }
+
+
+async def publish_envelope(
+    amqp_url: str, user_id: str | None, envelope: dict[str, Any], *, into_queue: str | None = None
+) -> None:
+    """Publish ``envelope`` to ``kasa.events`` under its routing key, or ``into_queue``
+    straight through the default exchange (as a service that does not own it could)."""
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel()
+        exchange = (
+            channel.default_exchange if into_queue else await channel.get_exchange("kasa.events")
+        )
+        key = f"{envelope['event_type']}.v{envelope['event_version']}"
+        await exchange.publish(
+            aio_pika.Message(
+                json.dumps(envelope).encode(), message_id=envelope["event_id"], user_id=user_id
+            ),
+            routing_key=into_queue or key,
+        )
+    finally:
+        await connection.close()
+
+
+class RefusedTransactions:
+    """A consumer bug, for tests that need parked messages: the ledger's database refuses
+    every transaction whose external id starts with ``prefix`` until ``fix()``."""
+
+    def __init__(self, ledger_database_url: str, prefix: str) -> None:
+        self.url = ledger_database_url.replace("+asyncpg", "")
+        self.prefix = prefix
+        self.name = f"refuse_{uuid.uuid4().hex[:8]}"
+
+    async def start(self) -> "RefusedTransactions":
+        connection = await asyncpg.connect(self.url)
+        try:
+            await connection.execute(f"""
+                CREATE FUNCTION {self.name}() RETURNS trigger AS $$
+                BEGIN
+                  IF NEW.external_id LIKE '{self.prefix}%' THEN
+                    RAISE EXCEPTION 'refused for the test';
+                  END IF;
+                  RETURN NEW;
+                END $$ LANGUAGE plpgsql;
+                CREATE TRIGGER {self.name} BEFORE INSERT ON transactions
+                  FOR EACH ROW EXECUTE FUNCTION {self.name}();
+            """)
+        finally:
+            await connection.close()
+        return self
+
+    async def fix(self) -> None:
+        connection = await asyncpg.connect(self.url)
+        try:
+            await connection.execute(f"DROP TRIGGER IF EXISTS {self.name} ON transactions")
+        finally:
+            await connection.close()

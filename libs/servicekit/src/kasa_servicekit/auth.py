@@ -20,6 +20,10 @@ ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2, "owner": 3}
 """Each role can do what every role below it can."""
 MIN_ROLE = "x-kasa-min-role"
 """The OpenAPI extension naming an operation's minimum role (or ``public``: no token)."""
+OPERATOR = "operator"
+"""The instance operator: not a workspace role but a flag on the user, carried by the access
+token as the claim ``operator: true`` (and only for such users). Its operations are marked
+with it."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class Principal:
     workspace_id: UUID
     role: str
     name: str | None = None
+    operator: bool = False
+    """Whether the user is an instance operator (the token's ``operator`` claim)."""
 
     @property
     def actor(self) -> Actor:
@@ -158,6 +164,7 @@ class JwksVerifier:
                 workspace_id=UUID(claims["wid"]),
                 role=str(claims["role"]),
                 name=claims.get("name"),
+                operator=claims.get(OPERATOR) is True,
             )
         except (jwt.PyJWTError, ValueError) as exc:
             raise _unauthorized("invalid token") from exc
@@ -212,11 +219,35 @@ class RoleDependency:
         return f"role_at_least({self.minimum!r})"
 
 
-_ROLE_DEPENDENCIES = {role: RoleDependency(role) for role in ROLES}
+class OperatorDependency(RoleDependency):
+    """The dependency of an instance operator's route: refuses everyone else with 403,
+    whatever their role in the workspace. Checked before the body like a role, and marked
+    ``x-kasa-min-role: operator``."""
+
+    def __init__(self) -> None:
+        self.minimum = OPERATOR
+
+    def check(self, principal: Principal) -> Principal:
+        if not principal.operator:
+            raise ProblemError(
+                403,
+                "Forbidden",
+                "this needs an instance operator; workspace roles do not grant it",
+                required_role=OPERATOR,
+            )
+        return principal
+
+    def __repr__(self) -> str:
+        return "instance_operator()"
+
+
+_ROLE_DEPENDENCIES: dict[str, RoleDependency] = {role: RoleDependency(role) for role in ROLES}
+_ROLE_DEPENDENCIES[OPERATOR] = OperatorDependency()
 
 
 def role_at_least(minimum: str) -> RoleDependency:
-    """The one dependency object for ``minimum`` (one per role, so routes share it)."""
+    """The one dependency object for ``minimum`` (one per role, so routes share it);
+    ``operator`` is the instance operator's."""
     if minimum not in _ROLE_DEPENDENCIES:
         raise ValueError(f"unknown role {minimum!r}")
     return _ROLE_DEPENDENCIES[minimum]
@@ -238,6 +269,10 @@ AdminPrincipal = Annotated[Principal, Depends(role_at_least("admin"))]
 
 OwnerPrincipal = Annotated[Principal, Depends(role_at_least("owner"))]
 """Only an owner."""
+
+OperatorPrincipal = Annotated[Principal, Depends(role_at_least(OPERATOR))]
+"""An instance operator, in whichever workspace the token acts: the instance's own
+operations (status, parked messages), never a workspace's data."""
 
 WritingPrincipal = MemberPrincipal
 """Former name of ``MemberPrincipal`` (a verified member allowed to change data)."""

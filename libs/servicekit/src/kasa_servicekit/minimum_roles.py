@@ -11,7 +11,8 @@ dependency off every route and
 
 A route whose rule depends on its arguments (leaving a workspace yourself versus removing
 someone else) declares the mark by hand: ``openapi_extra={MIN_ROLE: "admin"}``; its use case
-enforces it. Operations open to callers without a token say ``public``.
+enforces it. Operations open to callers without a token say ``public``; the instance
+operator's say ``operator`` (``OperatorPrincipal``), which no workspace role reaches.
 """
 
 from collections.abc import Callable, Coroutine, Iterable, Iterator
@@ -23,6 +24,7 @@ from fastapi.routing import APIRoute
 
 from kasa_servicekit.auth import (
     MIN_ROLE,
+    OPERATOR,
     ROLE_RANK,
     RoleDependency,
     current_principal,
@@ -31,7 +33,9 @@ from kasa_servicekit.auth import (
 
 PUBLIC = "public"
 """The mark of an operation that takes no token (registration, sign-in, refresh, logout)."""
-MARKS = (PUBLIC, *sorted(ROLE_RANK, key=ROLE_RANK.__getitem__))
+MARK_RANK = {**ROLE_RANK, OPERATOR: len(ROLE_RANK)}
+"""The workspace roles, lowest first, then the instance operator, whom none of them reaches."""
+MARKS = (PUBLIC, *sorted(MARK_RANK, key=MARK_RANK.__getitem__))
 """Every value ``x-kasa-min-role`` takes, lowest first."""
 
 
@@ -45,7 +49,7 @@ def _role_dependencies(dependant: Dependant) -> Iterator[RoleDependency]:
 def declared_role(route: APIRoute) -> str | None:
     """The highest minimum role the route's dependencies ask for, if any."""
     found = [dependency.minimum for dependency in _role_dependencies(route.dependant)]
-    return max(found, key=ROLE_RANK.__getitem__) if found else None
+    return max(found, key=MARK_RANK.__getitem__) if found else None
 
 
 def _gated(route: APIRoute, dependency: RoleDependency) -> None:

@@ -12,6 +12,7 @@ from kasa_gateway.api import (
     me,
     member_sessions,
     openapi,
+    operator,
     password_resets,
     proxy,
     rate_limits,
@@ -22,6 +23,7 @@ from kasa_gateway.api import (
 from kasa_gateway.api.errors import install_problems
 from kasa_gateway.api.readiness import install_readiness
 from kasa_gateway.app import revocations
+from kasa_gateway.commands import operator_role
 from kasa_gateway.db.identities import IdentityStore
 from kasa_gateway.db.tables import metadata
 from kasa_gateway.domain.client_address import parse_networks
@@ -85,6 +87,7 @@ def build() -> ServiceSpec:
             invitations.router,
             member_sessions.router,
             rate_limits.router,
+            operator.router,
             openapi.router,
             ws.router,
             proxy.unknown_resources,
@@ -154,4 +157,4 @@ def main() -> None:
     # uvicorn believes X-Forwarded-For from 127.0.0.1 by default and rewrites the client
     # before any of our code sees the real peer; only TRUSTED_PROXIES may decide that here.
     os.environ["FORWARDED_ALLOW_IPS"] = ""
-    service_main(build)
+    service_main(build, commands=[operator_role.GRANT, operator_role.REVOKE])

@@ -2,11 +2,13 @@
 
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from kasa_gateway.domain.client_address import parse_networks
+from kasa_servicekit.ops_client import SERVICES, OpsTargets
 from kasa_servicekit.settings import ServiceSettings
 
 
@@ -98,6 +100,25 @@ class GatewaySettings(ServiceSettings):
         default=10 * 1024 * 1024, ge=1024, validation_alias="MAX_BODY_BYTES"
     )
 
+    # The operator API (docs/adr/0022-operator-pages.md): what `kasa` reaches, the gateway
+    # reaches on an instance operator's behalf. Unset: /api/v1/operator answers 503.
+    operator_amqp_url: str | None = Field(
+        default=None,
+        validation_alias="OPERATOR_AMQP_URL",
+        description="The broker as the replay user (kasa-ops), for parked messages and queue "
+        "depths; unset: the operator API is off",
+    )
+    integrations_ops_url: str | None = Field(default=None, validation_alias="INTEGRATIONS_OPS_URL")
+    ledger_ops_url: str | None = Field(default=None, validation_alias="LEDGER_OPS_URL")
+    invoicing_ops_url: str | None = Field(default=None, validation_alias="INVOICING_OPS_URL")
+    audit_ops_url: str | None = Field(default=None, validation_alias="AUDIT_OPS_URL")
+    gateway_ops_url: str | None = Field(
+        default=None,
+        validation_alias="GATEWAY_OPS_URL",
+        description="The gateway's own ops listener as the operator API reaches it; "
+        "default: OPS_HOST:OPS_PORT",
+    )
+
     @property
     def https(self) -> bool:
         """Whether people reach Kasa over https (``PUBLIC_URL``): cookies then take the
@@ -118,6 +139,31 @@ class GatewaySettings(ServiceSettings):
             "web": self.web_url,
         }
 
+    def ops_urls(self) -> dict[str, str | None]:
+        """Each service's ops listener, as the operator API reaches it (None: not set)."""
+        own = "127.0.0.1" if self.ops_host in ("0.0.0.0", "::", "") else self.ops_host
+        return {
+            "gateway": self.gateway_ops_url or f"http://{own}:{self.ops_listener_port}",
+            "integrations": self.integrations_ops_url,
+            "ledger": self.ledger_ops_url,
+            "invoicing": self.invoicing_ops_url,
+            "audit": self.audit_ops_url,
+        }
+
+    def operator_settings_missing(self) -> list[str]:
+        """The variables the operator API still needs; empty when it can work."""
+        missing = [] if self.operator_amqp_url else ["OPERATOR_AMQP_URL"]
+        return missing + [
+            f"{service.upper()}_OPS_URL" for service, url in self.ops_urls().items() if not url
+        ]
+
+    def operator_targets(self) -> OpsTargets:
+        """Where the operator API reaches the system, with this gateway's own ``OPS_TOKEN``
+        (every ops listener of an instance wants the same one)."""
+        urls = {service: url for service, url in self.ops_urls().items() if url}
+        assert self.operator_amqp_url and set(urls) == set(SERVICES), "check the settings first"
+        return OpsTargets(self.operator_amqp_url, urls, self.ops_token)
+
     @field_validator("previous_key_files", mode="before")
     @classmethod
     def _split_paths(cls, value: object) -> object:
@@ -137,6 +183,19 @@ class GatewaySettings(ServiceSettings):
     def _networks_parse(cls, value: list[str]) -> list[str]:
         parse_networks(value)  # refuse a typo at start, not silently trust nobody
         return value
+
+    @model_validator(mode="after")
+    def _operator_publishes_as_the_replay_user(self) -> "GatewaySettings":
+        # Consumers accept a requeued message on kasa.replay only from the replay user: any
+        # other user would park every requeue again, as an untrusted sender.
+        if self.operator_amqp_url and self.event_sender_check:
+            user = unquote(urlsplit(self.operator_amqp_url).username or "")
+            if user != self.event_replay_user:
+                raise ValueError(
+                    f"OPERATOR_AMQP_URL must connect as the replay user {self.event_replay_user}"
+                    f", not {user or 'no user'}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _signing_key_must_exist_in_production(self) -> "GatewaySettings":

@@ -9,11 +9,12 @@ stack has made one.
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
-SERVICES = ("gateway", "integrations", "ledger", "invoicing", "audit")
+from kasa_servicekit.ops_client import OpsTargets
+
 LOCAL_PORTS = {
     "gateway": 8000,
     "integrations": 8101,
@@ -54,11 +55,8 @@ def _amqp_url() -> str:
 
 
 @dataclass(frozen=True)
-class OpsConfig:
-    amqp_url: str
-    service_urls: dict[str, str] = field(default_factory=dict)
-    """Each service's ops listener."""
-    ops_token: str | None = None
+class OpsConfig(OpsTargets):
+    """Where ``kasa`` reaches the system, read from its environment."""
 
     @classmethod
     def from_env(cls) -> "OpsConfig":
@@ -69,18 +67,3 @@ class OpsConfig:
             for name, port in LOCAL_OPS_PORTS.items()
         }
         return cls(amqp_url=_amqp_url(), service_urls=urls, ops_token=_token())
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.ops_token}"} if self.ops_token else {}
-
-    @property
-    def broker_user(self) -> str | None:
-        """The broker user ``kasa`` publishes replays as; set as their ``user_id``."""
-        username = urlsplit(self.amqp_url).username
-        return unquote(username) if username else None
-
-    def url(self, service: str) -> str:
-        if service not in self.service_urls:
-            raise KeyError(f"unknown service {service!r}; known: {', '.join(SERVICES)}")
-        return self.service_urls[service]

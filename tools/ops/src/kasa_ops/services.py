@@ -1,4 +1,5 @@
-"""Talking to the services' internal /ops endpoints."""
+"""Talking to the services' internal /ops endpoints (``get_json`` is the kit's, shared with
+the gateway's operator API)."""
 
 import json
 from collections.abc import Awaitable, Callable
@@ -7,13 +8,7 @@ from typing import Any
 import httpx
 
 from kasa_ops.config import OpsConfig
-
-
-async def get_json(config: OpsConfig, service: str, path: str, **params: Any) -> Any:
-    async with httpx.AsyncClient(timeout=10, headers=config.headers) as client:
-        response = await client.get(config.url(service) + path, params=params or None)
-        response.raise_for_status()
-        return response.json()
+from kasa_servicekit.ops_client import get_json
 
 
 async def post_json(config: OpsConfig, service: str, path: str, body: dict[str, Any]) -> Any:

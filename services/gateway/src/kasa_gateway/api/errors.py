@@ -8,12 +8,14 @@ from fastapi.responses import JSONResponse
 from kasa_gateway.domain.errors import (
     AccountGone,
     AlreadyMember,
+    BrokerUnreachable,
     DomainError,
     EmailTaken,
     LastOwner,
     NotABrowserSession,
     NotAllowed,
     NotAMember,
+    OperatorApiOff,
     RefreshRefused,
     ResetLinkRefused,
     TooManyAttempts,
@@ -39,6 +41,8 @@ PROBLEMS: dict[type[Exception], tuple[int, str]] = {
     NotABrowserSession: (409, "Conflict"),
     WeakPassword: (422, "Unprocessable Content"),
     TooManyAttempts: (429, "Too Many Requests"),
+    OperatorApiOff: (503, "Service Unavailable"),
+    BrokerUnreachable: (503, "Service Unavailable"),
     DomainError: (400, "Bad Request"),
 }
 """Status and title of each kind of refusal; the error's message is the problem's detail."""
@@ -56,6 +60,8 @@ def problem_for(request: Request, exc: DomainError) -> JSONResponse:
         extra["errors"] = [
             {"loc": ["body", "password"], "msg": p, "type": "password_policy"} for p in exc.problems
         ]
+    elif isinstance(exc, OperatorApiOff):
+        extra["missing_settings"] = exc.missing
     return problem_response(request, status, title, exc.detail, headers=headers, **extra)
 
 

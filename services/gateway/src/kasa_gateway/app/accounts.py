@@ -233,6 +233,7 @@ async def issue_tokens(
         workspace_id=membership.workspace_id,
         role=membership.role,
         session_id=family_id,
+        operator=user.instance_operator,
         now=now,
     )
     return IssuedTokens(access, refresh, expires_in, family_id)

@@ -422,6 +422,8 @@ class LiveWebSession:
     name: str
     workspace_id: UUID
     role: str
+    operator: bool = False
+    """The user is an instance operator: the session's tokens carry the claim."""
 
 
 async def load_web_session(db: Database, token_hash: str) -> LiveWebSession | None:
@@ -429,7 +431,7 @@ async def load_web_session(db: Database, token_hash: str) -> LiveWebSession | No
     async with db.sessions() as session:
         row = (
             await session.execute(
-                select(WebSession, User.name, Membership.role)
+                select(WebSession, User.name, Membership.role, User.instance_operator)
                 .join(User, User.id == WebSession.user_id)
                 .join(
                     Membership,
@@ -447,7 +449,7 @@ async def load_web_session(db: Database, token_hash: str) -> LiveWebSession | No
         ).first()
     if row is None:
         return None
-    web, name, role = row
+    web, name, role, operator = row
     now = utcnow()
     if web.last_seen_at is None or web.last_seen_at < now - SEEN_EVERY:
         # At most once a minute per session: a page's requests stay reads.
@@ -455,4 +457,4 @@ async def load_web_session(db: Database, token_hash: str) -> LiveWebSession | No
             await session.execute(
                 update(WebSession).where(WebSession.id == web.id).values(last_seen_at=now)
             )
-    return LiveWebSession(web.id, web.user_id, name, web.workspace_id, role)
+    return LiveWebSession(web.id, web.user_id, name, web.workspace_id, role, bool(operator))

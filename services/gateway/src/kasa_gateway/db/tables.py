@@ -4,7 +4,7 @@ the failed sign-ins per account and address."""
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Integer, MetaData, String
+from sqlalchemy import Boolean, ForeignKey, Integer, MetaData, String, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kasa_servicekit.db import UtcDateTime
@@ -24,6 +24,12 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(
         String(8), comment="the language Kasa speaks to this person; none: the browser's"
+    )
+    instance_operator: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        comment="may operate the instance (status, parked messages); granted by a command",
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

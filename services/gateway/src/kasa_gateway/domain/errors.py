@@ -84,3 +84,17 @@ class TooManyAttempts(DomainError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class OperatorApiOff(DomainError):
+    """The operator API lacks the settings that reach the services and the broker."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(f"the operator API is not configured: set {', '.join(missing)}")
+        self.missing = missing
+
+
+class BrokerUnreachable(DomainError):
+    """The broker did not answer the operator API."""
+
+    detail = "the broker does not answer"

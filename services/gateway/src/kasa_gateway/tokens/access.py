@@ -1,6 +1,7 @@
 """Access tokens: short-lived signed JWTs that every service verifies on its own.
 
-Each carries ``sid``, the session it was issued for: a refresh-token family or a web session.
+Each carries ``sid``, the session it was issued for: a refresh-token family or a web session,
+and ``operator: true`` when (and only when) the user is an instance operator.
 """
 
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from uuid import UUID
 
 from kasa_gateway.settings import GatewaySettings
 from kasa_gateway.tokens.signing_keys import KeyRing
+from kasa_servicekit.auth import OPERATOR
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.ids import new_id
 
@@ -30,6 +32,7 @@ def access_token(
     workspace_id: UUID,
     role: str,
     session_id: UUID,
+    operator: bool = False,
     now: datetime | None = None,
 ) -> tuple[str, int]:
     """A signed access token and its lifetime in seconds."""
@@ -47,4 +50,6 @@ def access_token(
         "iat": int(now.timestamp()),
         "exp": int((now + lifetime).timestamp()),
     }
+    if operator:
+        claims[OPERATOR] = True
     return keys.sign(claims), int(lifetime.total_seconds())

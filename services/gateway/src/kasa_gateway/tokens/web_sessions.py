@@ -71,6 +71,7 @@ class WebSessions:
             workspace_id=live.workspace_id,
             role=live.role,
             session_id=live.id,
+            operator=live.operator,
         )
         self._minted = _bounded(self._minted, self.size, now)
         self._minted[live] = (now + self.reuse_seconds, token)

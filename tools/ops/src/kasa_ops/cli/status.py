@@ -7,7 +7,7 @@ from rich.table import Table
 from kasa_ops.cli.options import JsonFlag
 from kasa_ops.cli.output import console, emit
 from kasa_ops.config import OpsConfig
-from kasa_ops.status import collect
+from kasa_servicekit.system_status import collect
 
 
 def status(as_json: JsonFlag = False) -> None:

@@ -1,4 +1,8 @@
-"""``kasa status``: readiness, versions, queues and outbox backlog of every service."""
+"""What ``kasa status`` shows: each service's readiness and version, its consumer queues with
+their depth, consumers and parked messages, its outbox backlog, and whether the broker answers.
+
+One implementation for ``kasa status`` and the gateway's ``GET /api/v1/operator/status``.
+"""
 
 import asyncio
 from typing import Any
@@ -6,24 +10,27 @@ from typing import Any
 import aio_pika
 import httpx
 
-from kasa_ops.config import SERVICES, OpsConfig
-from kasa_ops.services import get_json
+from kasa_servicekit.ops_client import SERVICES, OpsTargets, get_json
 from kasa_servicekit.topology import parking_queue
 
+READY_TIMEOUT_S = 10.0
+"""How long a service's readiness may take before the status calls it not ready."""
 
-async def _service_status(config: OpsConfig, service: str) -> dict[str, Any]:
-    result: dict[str, Any] = {"service": service, "url": config.url(service)}
+
+async def _service_status(targets: OpsTargets, service: str) -> dict[str, Any]:
+    result: dict[str, Any] = {"service": service, "url": targets.url(service)}
     try:
-        async with httpx.AsyncClient(timeout=5) as client:
-            ready = await client.get(config.url(service) + "/health/ready")
+        # The gateway's readiness alone may take 4 s (its database, then its upstreams).
+        async with httpx.AsyncClient(timeout=READY_TIMEOUT_S) as client:
+            ready = await client.get(targets.url(service) + "/health/ready")
         body = ready.json()
         result |= {
             "ready": ready.status_code == 200,
             "version": body.get("version"),
             "checks": body.get("checks"),
         }
-        result["outbox"] = await get_json(config, service, "/ops/outbox")
-        result["queues"] = (await get_json(config, service, "/ops/info"))["queues"]
+        result["outbox"] = await get_json(targets, service, "/ops/outbox")
+        result["queues"] = (await get_json(targets, service, "/ops/info"))["queues"]
     except (httpx.HTTPError, ValueError) as exc:
         result |= {"ready": False, "error": f"{type(exc).__name__}: {exc}"}
     return result
@@ -54,11 +61,12 @@ async def queue_depths(amqp_url: str, queues: list[str]) -> dict[str, dict[str, 
     return depths
 
 
-async def collect(config: OpsConfig) -> dict[str, Any]:
-    services = await asyncio.gather(*(_service_status(config, s) for s in SERVICES))
+async def collect(targets: OpsTargets) -> dict[str, Any]:
+    """Every service's status and its queues' depths: ``{"broker": …, "services": […]}``."""
+    services = await asyncio.gather(*(_service_status(targets, s) for s in SERVICES))
     queue_names = [q["queue"] for s in services for q in s.get("queues", [])]
     try:
-        depths = await queue_depths(config.amqp_url, queue_names)
+        depths = await queue_depths(targets.amqp_url, queue_names)
         broker: dict[str, Any] = {"reachable": True}
     except Exception as exc:
         depths, broker = {}, {"reachable": False, "error": f"{type(exc).__name__}: {exc}"}

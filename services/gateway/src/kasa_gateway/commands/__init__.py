@@ -1,0 +1,1 @@
+"""The gateway's own subcommands, next to serve and migrate."""
