@@ -8,6 +8,7 @@ import io
 import re
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from playwright.async_api import Page, expect
 
@@ -60,6 +61,12 @@ async def known_to_the_ledger(owner: KasaClient, *numbers: str) -> None:
     raise AssertionError(f"the ledger never learned of {numbers}")
 
 
+async def decide(page: Page, button) -> None:
+    """Press Accept or Reject and wait for the queue to come back with the outcome."""
+    async with page.expect_navigation():
+        await button.click()
+
+
 async def invoice_shows(page: Page, invoice_id: str, status: str) -> None:
     shown = page.locator("#invoice-status .status-value[data-status]")
     for _ in range(60):
@@ -110,26 +117,26 @@ async def test_a_bookkeepers_month_end(page: Page, web, system) -> None:
     cards = page.locator(".match-card")
     await expect(cards).to_have_count(2, timeout=30_000)
     first_card = cards.filter(has_text="12,100.00")
-    await (
+    await decide(
+        page,
         first_card.locator(".match-invoice")
         .filter(has_text=second["number"])
-        .get_by_role("button", name="Reject")
-        .click()
+        .get_by_role("button", name="Reject"),
     )
     await expect(page.get_by_role("status")).to_contain_text("will not be suggested again")
-    await (
+    await decide(
+        page,
         first_card.locator(".match-invoice")
         .filter(has_text=big["number"])
-        .get_by_role("button", name="Accept")
-        .click()
+        .get_by_role("button", name="Accept"),
     )
     await expect(page.get_by_role("status")).to_contain_text("Matched")
     second_card = page.locator(".match-card").filter(has_text="6,050.00", has_not_text="12,100.00")
-    await (
+    await decide(
+        page,
         second_card.locator(".match-invoice")
         .filter(has_text=second["number"])
-        .get_by_role("button", name="Accept")
-        .click()
+        .get_by_role("button", name="Accept"),
     )
     await expect(page.get_by_role("status")).to_contain_text("Matched")
     await web.assert_accessible(page)
@@ -161,7 +168,7 @@ async def test_a_bookkeepers_month_end(page: Page, web, system) -> None:
     await page.locator("form.tx-new-form select[name=type]").select_option("expense")
     await page.get_by_role("button", name="Book the transaction").click()
     await expect(page.get_by_role("status")).to_have_text("Transaction booked.")
-    transaction_id = page.url.rstrip("/").split("/")[-1]
+    transaction_id = urlsplit(page.url).path.rstrip("/").split("/")[-1]
     await page.get_by_role("button", name="Correct the amount").click()
     await page.get_by_label("Correct amount (CZK)").fill("99")
     await page.get_by_label("Reason").fill("Typed 990 instead of 99")
