@@ -34,9 +34,9 @@ def _gettext(message: str, **variables: Any) -> str:
     return text % variables if variables else text
 
 
-def _ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
-    text = i18n.translations(_locale.get()).ngettext(singular, plural, n)
-    return text % {"num": n, **variables}
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    # Jinja's newstyle gettext fills in ``num`` and every other variable itself, afterwards.
+    return i18n.translations(_locale.get()).ngettext(singular, plural, n)
 
 
 env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]

@@ -20,3 +20,15 @@ from kasa_web.i18n import negotiate
 )
 def test_language_choice(setting: str | None, accept: str | None, expected: str) -> None:
     assert negotiate(setting, accept) == expected
+
+
+def test_a_plural_message_with_more_variables_than_its_count_renders_in_both_languages() -> None:
+    from kasa_web.rendering import _locale, env
+
+    template = env.from_string(
+        "{{ ngettext('%(num)s message parked in %(queue)s', "
+        "'%(num)s messages parked in %(queue)s', count, queue=queue) }}"
+    )
+    _locale.set("en")
+    assert template.render(count=1, queue="ledger.bank") == "1 message parked in ledger.bank"
+    assert template.render(count=3, queue="ledger.bank") == "3 messages parked in ledger.bank"
