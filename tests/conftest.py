@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -18,7 +19,7 @@ import pytest_asyncio
 from kasa_localstack import infra
 from kasa_localstack.mail_sink import MailSink
 from kasa_localstack.stack import PROCESSES, SERVICES, Stack, StackConfig
-from kasa_localstack.testing import KasaClient, TcpProxy, free_port
+from kasa_localstack.testing import KasaClient, TcpProxy, free_port, run_kasa
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -93,6 +94,14 @@ class E2E:
     def broker_user(self, service: str) -> str | None:
         """The broker user ``service`` publishes as; set it as a message's ``user_id``."""
         return urlsplit(self.broker_url(service)).username
+
+    async def kasa(self, *args: str) -> Any:
+        """Run ``kasa … --json`` against this stack as its operator; its parsed report."""
+        urls = {f"KASA_{service.upper()}_OPS_URL": self.ops_url(service) for service in SERVICES}
+        env = {"AMQP_URL": self.broker_url("ops"), "OPS_TOKEN": self.ops_token, **urls}
+        code, report = await run_kasa(env, *args)
+        assert code == 0, report
+        return report
 
     async def user(self) -> KasaClient:
         client = KasaClient(self.gateway)

@@ -9,18 +9,18 @@ import aio_pika
 import asyncpg
 import pytest
 
-from kasa_localstack.stack import SERVICES
-from kasa_localstack.testing import eventually, issue_invoice, metric, run_kasa
+from kasa_localstack.testing import (
+    eventually,
+    imported_transaction,
+    issue_invoice,
+    metric,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
 
 async def kasa(system, *args: str) -> dict:
-    urls = {f"KASA_{service.upper()}_OPS_URL": system.ops_url(service) for service in SERVICES}
-    env = {"AMQP_URL": system.broker_url("ops"), "OPS_TOKEN": system.ops_token, **urls}
-    code, report = await run_kasa(env, *args)
-    assert code == 0, report
-    return report
+    return dict(await system.kasa(*args))
 
 
 async def duplicates(system, service: str, queue: str) -> float:
@@ -114,27 +114,8 @@ async def test_a_parked_message_requeued_after_the_fix_is_applied_once(system):
         CREATE TRIGGER refuse_{external_id.replace("-", "_")} BEFORE INSERT ON transactions
           FOR EACH ROW EXECUTE FUNCTION refuse_{external_id.replace("-", "_")}();
     """)
-    event_id = str(uuid.uuid4())
-    envelope = {
-        "event_id": event_id,
-        "event_type": "integrations.transaction.imported",
-        "event_version": 1,
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "producer": "integrations",
-        "workspace_id": workspace,
-        "actor": {"type": "plugin", "id": "demo"},
-        "payload": {
-            "plugin": "demo",
-            "plugin_version": "1.0.0",
-            "sync_id": str(uuid.uuid4()),
-            "account": {"provider_account_id": "x", "currency": "CZK"},
-            "external_id": external_id,
-            "booking_date": "2026-02-01",
-            "amount": "99.90",
-            "direction": "income",
-            "currency": "CZK",
-        },
-    }
+    envelope = imported_transaction(workspace, external_id)
+    event_id = envelope["event_id"]
     amqp = await aio_pika.connect(system.broker_url("integrations"))
     channel = await amqp.channel()
     exchange = await channel.get_exchange("kasa.events")

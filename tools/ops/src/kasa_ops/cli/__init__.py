@@ -2,10 +2,10 @@
 
 import typer
 
-from kasa_ops.cli import audit, dlq, ledger, outbox, replay, status
+from kasa_ops.cli import audit, dlq, ledger, mail, outbox, replay, status
 
 app = typer.Typer(
-    help="Operate Kasa: status, dead letters, replay, outbox and audit.", no_args_is_help=True
+    help="Operate Kasa: status, dead letters, replay, outbox, mail and audit.", no_args_is_help=True
 )
 app.command()(status.status)
 app.command()(replay.replay)
@@ -13,3 +13,4 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(audit.app, name="audit")
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(mail.app, name="mail")
