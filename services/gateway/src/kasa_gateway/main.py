@@ -23,6 +23,7 @@ from kasa_gateway.api import (
 from kasa_gateway.api.errors import install_problems
 from kasa_gateway.api.readiness import install_readiness
 from kasa_gateway.app import revocations
+from kasa_gateway.app.invitations import InvitationMail
 from kasa_gateway.commands import operator_role
 from kasa_gateway.db.identities import IdentityStore
 from kasa_gateway.db.tables import metadata
@@ -127,6 +128,9 @@ def configure_tokens(app: FastAPI, settings: GatewaySettings) -> None:
         reset_per_address=RateLimiter(settings.password_resets_per_address_hour, window=3600),
     )
     app.state.mail = MailTemplates(MAIL, settings.public_url)
+    app.state.invitation_mail = InvitationMail(
+        app.state.mail, RateLimiter(settings.invitation_resends_per_hour, window=3600)
+    )
 
 
 def configure_routing(app: FastAPI, settings: GatewaySettings) -> None:

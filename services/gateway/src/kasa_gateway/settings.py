@@ -48,6 +48,12 @@ class GatewaySettings(ServiceSettings):
     web_session_hours: int = Field(default=12, ge=1, validation_alias="WEB_SESSION_HOURS")
     cookie_secure: bool = Field(default=True, validation_alias="SESSION_COOKIE_SECURE")
     invitation_days: int = Field(default=7, ge=1, validation_alias="INVITATION_DAYS")
+    invitation_resends_per_hour: int = Field(
+        default=3,
+        ge=1,
+        validation_alias="INVITATION_RESENDS_PER_HOUR",
+        description="New links (each mailed) one invitation may get per hour (429 beyond)",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         validation_alias="PUBLIC_URL",

@@ -9,14 +9,18 @@ from uuid import UUID
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kasa_gateway.app.invitations import InvitationMail
 from kasa_gateway.db.tables import Invitation, Membership, RefreshToken, User, WebSession, Workspace
 from kasa_gateway.domain.login_throttle import Failure, Throttle, ThrottlePolicy, after_failure
 from kasa_gateway.domain.rate_limits import Limiters
+from kasa_gateway.main import MAIL
 from kasa_gateway.settings import GatewaySettings
 from kasa_gateway.tokens.signing_keys import KeyRing, SigningKey
 from kasa_servicekit.auth import Principal
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.events import RecordedEvents
+from kasa_servicekit.mail_outbox import Mail
+from kasa_servicekit.mail_templates import MailTemplates
 from kasa_servicekit.rate_limits import RateLimiter
 
 PASSWORD = "a long enough secret"
@@ -238,3 +242,19 @@ def limiters() -> Limiters:
 
 def principal_of(user: User, workspace_id: UUID, role: str = "owner") -> Principal:
     return Principal(user_id=user.id, workspace_id=workspace_id, role=role, name=user.name)
+
+
+class RecordedMail(InvitationMail):
+    """The invitation mail as the use cases queue it, kept in a list instead of the outbox."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        super().__init__(MailTemplates(MAIL, settings.public_url), RateLimiter(3, window=3600))
+        self.queued: list[Mail] = []
+
+    async def queue(self, session: Any, mail: Mail) -> None:
+        self.queued.append(mail)
+
+
+@pytest.fixture
+def mail(settings: GatewaySettings) -> RecordedMail:
+    return RecordedMail(settings)

@@ -26,6 +26,7 @@ from kasa_web.pages import (
     dashboard,
     health,
     holdings,
+    invitations,
     invoice_mail,
     invoices,
     loans,
@@ -46,6 +47,7 @@ from kasa_web.viewer import Profiles
 ROUTERS = [
     health.router,
     auth.router,
+    invitations.router,
     preferences.router,
     dashboard.router,
     profile.router,

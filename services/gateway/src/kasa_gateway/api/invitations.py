@@ -1,14 +1,15 @@
 """``/api/v1/invitations``: invite by email, list, renew and withdraw pending invitations,
 accept one.
 
-No mail is sent: the answer carries the link for the inviter to pass on.
+The invited address gets a mail with the link; the answer carries it too, to pass on another
+way.
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from kasa_gateway.api.deps import Settings, Store
@@ -18,6 +19,13 @@ from kasa_servicekit.auth import AdminPrincipal, CurrentPrincipal, ViewerPrincip
 from kasa_servicekit.service import Events
 
 router = APIRouter(prefix="/api/v1/invitations", tags=["workspaces"])
+
+
+async def invitation_mail(request: Request) -> invitations.InvitationMail:
+    return request.app.state.invitation_mail
+
+
+InvitationMailDep = Annotated[invitations.InvitationMail, Depends(invitation_mail)]
 
 Role = Literal["owner", "admin", "member", "viewer"]
 
@@ -77,9 +85,12 @@ async def invite(
     store: Store,
     events: Events,
     settings: Settings,
+    mail: InvitationMailDep,
 ) -> CreatedInvitationOut:
     """Invite an email address to the current workspace (owners and admins)."""
-    invited = await invitations.invite(store, events, settings, principal, body.email, body.role)
+    invited = await invitations.invite(
+        store, events, settings, mail, principal, body.email, body.role
+    )
     return CreatedInvitationOut(
         **_out(invited.invitation).model_dump(), token=invited.token, url=invited.url
     )
@@ -103,7 +114,10 @@ async def revoke(
 @router.post(
     "/{invitation_id}/resend",
     response_model=CreatedInvitationOut,
-    responses={404: {"description": "No pending invitation of this workspace has this id"}},
+    responses={
+        404: {"description": "No pending invitation of this workspace has this id"},
+        429: {"description": "Sent again too often; see Retry-After"},
+    },
 )
 async def resend(
     invitation_id: UUID,
@@ -111,10 +125,11 @@ async def resend(
     store: Store,
     events: Events,
     settings: Settings,
+    mail: InvitationMailDep,
 ) -> CreatedInvitationOut:
     """A new link for a pending or expired invitation (owners and admins): the old link
     stops working and the invitation runs for its full time again."""
-    renewed = await invitations.resend(store, events, settings, principal, invitation_id)
+    renewed = await invitations.resend(store, events, settings, mail, principal, invitation_id)
     return CreatedInvitationOut(
         **_out(renewed.invitation).model_dump(), token=renewed.token, url=renewed.url
     )

@@ -1,7 +1,8 @@
 """Inviting people to a workspace by email, and accepting an invitation.
 
-No mail is sent: the answer carries the link for the inviter to pass on. The token in it is
-kept only as a hash; it works once, for the invited email, until it expires.
+The invited address gets a mail with the link, queued with the invitation (ADR 0023); the
+answer carries the link too, for the inviter to pass on another way. The token in it is kept
+only as a hash; it works once, for the invited email, until it expires or is withdrawn.
 """
 
 from collections.abc import Sequence
@@ -9,11 +10,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from kasa_contracts.events.identity import InvitationRevoked, MemberAdded, MemberInvited
 from kasa_gateway.app.workspaces import manager_membership
-from kasa_gateway.db.identities import IdentityStore
+from kasa_gateway.db.identities import Identities, IdentityStore
 from kasa_gateway.db.tables import Invitation, Membership, Workspace
-from kasa_gateway.domain.errors import AlreadyMember, NotAllowed, UnknownEntity
+from kasa_gateway.domain.errors import AlreadyMember, NotAllowed, TooManyAttempts, UnknownEntity
 from kasa_gateway.domain.roles import can_assign
 from kasa_gateway.settings import GatewaySettings
 from kasa_gateway.tokens.opaque import new_secret, secret_hash
@@ -21,6 +24,22 @@ from kasa_servicekit.auth import Principal
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.events import At, EventWriter
 from kasa_servicekit.ids import new_id
+from kasa_servicekit.mail_outbox import Mail, queue_mail
+from kasa_servicekit.mail_templates import MailTemplates
+from kasa_servicekit.rate_limits import RateLimiter
+
+
+@dataclass(frozen=True)
+class InvitationMail:
+    """How invitations reach people: the gateway's mail, and the budget of renewed links."""
+
+    templates: MailTemplates
+    resends: RateLimiter
+    """Renewed links per invitation; each one mails the invited address again."""
+
+    async def queue(self, session: AsyncSession, mail: Mail) -> None:
+        """Queue ``mail`` in the caller's transaction (the mail outbox)."""
+        await queue_mail(session, mail)
 
 
 @dataclass(frozen=True)
@@ -35,6 +54,7 @@ async def invite(
     store: IdentityStore,
     events: EventWriter,
     settings: GatewaySettings,
+    mail: InvitationMail,
     principal: Principal,
     email: str,
     role: str,
@@ -62,7 +82,43 @@ async def invite(
         await tx.add(invitation)
         invited = MemberInvited(invitation_id=invitation.id, email=email, role=role)
         await events.write(tx.session, invited, on=principal)
+        await _mail(tx, mail, settings, principal, invitation, token)
     return Invited(invitation, token, _link(settings, token))
+
+
+async def _mail(
+    tx: Identities,
+    mail: InvitationMail,
+    settings: GatewaySettings,
+    principal: Principal,
+    invitation: Invitation,
+    token: str,
+) -> None:
+    """Queue the invitation's mail in ``tx``, in the inviter's language (the invited person's
+    is not known yet)."""
+    inviter = await tx.user(principal.user_id)
+    workspace = await tx.workspace(invitation.workspace_id)
+    rendered = mail.templates.render(
+        "invitation",
+        inviter.locale if inviter else None,
+        inviter=inviter.name if inviter else "",
+        workspace=workspace.name if workspace else "",
+        role=invitation.role,
+        url=_link(settings, token),
+        days=settings.invitation_days,
+    )
+    await mail.queue(
+        tx.session,
+        Mail(
+            dedupe_key=f"invitation:{invitation.id}:{invitation.token_hash[:16]}",
+            kind="invitation",
+            to=invitation.email,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            workspace_id=invitation.workspace_id,
+        ),
+    )
 
 
 def _link(settings: GatewaySettings, token: str) -> str:
@@ -73,6 +129,7 @@ async def resend(
     store: IdentityStore,
     events: EventWriter,
     settings: GatewaySettings,
+    mail: InvitationMail,
     principal: Principal,
     invitation_id: UUID,
 ) -> Invited:
@@ -80,8 +137,11 @@ async def resend(
 
     The token is replaced, so the old link stops working, and the invitation runs for
     ``invitation_days`` again, also when it had expired. Recorded as the same invitation
-    made again.
+    made again, and mailed again: at most ``INVITATION_RESENDS_PER_HOUR`` times an hour.
     """
+    decision = mail.resends.hit(f"invitation:{invitation_id}")
+    if not decision.allowed:
+        raise TooManyAttempts("this invitation was sent again too often", decision.retry_after)
     token = new_secret()
     now = utcnow()
     async with store.transaction() as tx:
@@ -102,6 +162,7 @@ async def resend(
             invitation_id=invitation.id, email=invitation.email, role=invitation.role
         )
         await events.write(tx.session, again, on=principal)
+        await _mail(tx, mail, settings, principal, invitation, token)
     return Invited(invitation, token, _link(settings, token))
 
 

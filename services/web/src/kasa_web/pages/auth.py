@@ -92,10 +92,12 @@ async def sign_in(request: Request, api: ApiDep, _viewer: MaybeSignedIn) -> Resp
 
 
 @router.get("/sign-up")
-async def sign_up_page(request: Request, viewer: MaybeSignedIn) -> Response:
+async def sign_up_page(
+    request: Request, viewer: MaybeSignedIn, next: str | None = None
+) -> Response:
     if viewer:
-        return redirect(request, "/")
-    return render(request, "auth/sign_up.html", {"form": Form()})
+        return redirect(request, safe_next(next))
+    return render(request, "auth/sign_up.html", {"form": Form(), "next": safe_next(next, "")})
 
 
 @router.post("/sign-up")
@@ -123,8 +125,10 @@ async def sign_up(request: Request, api: ApiDep, _viewer: MaybeSignedIn) -> Resp
             else:
                 form.refused(problem)
         else:
-            return _with_session_cookies(redirect(request, "/?welcome=1"), cookies)
-    return render(request, "auth/sign_up.html", {"form": form}, status_code=400)
+            target = safe_next(form.text("next"), "/?welcome=1")
+            return _with_session_cookies(redirect(request, target), cookies)
+    context = {"form": form, "next": safe_next(form.text("next"), "")}
+    return render(request, "auth/sign_up.html", context, status_code=400)
 
 
 @router.post("/sign-out")

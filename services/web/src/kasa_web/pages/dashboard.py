@@ -13,6 +13,7 @@ from kasa_web.i18n import duration
 from kasa_web.pages.common import ApiDep, page
 from kasa_web.payout_changes import PayoutChange, recent_payout_changes
 from kasa_web.rendering import env, render
+from kasa_web.rendering import gettext as _
 from kasa_web.viewer import SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -77,6 +78,9 @@ async def dashboard(request: Request, api: ApiDep, viewer: SignedIn) -> Response
         "dashboard/index.html",
         {
             "section": "dashboard",
+            "flash_text": _("You joined the workspace.")
+            if request.query_params.get("done") == "joined"
+            else None,
             "year": year,
             "month": month,
             "unpaid": page(unpaid),
