@@ -30,6 +30,10 @@ PUBLIC_PREFIXES = ("/api/v1/", "/portal/")
 # everything else a user can change must be in the trail.
 NOT_AUDITED = {
     "POST /api/v1/auth/refresh": "trades a refresh token for new tokens of the same session",
+    # The instance operator's actions span workspaces, whose chains are each their own: they
+    # are logged with the operator's id instead (ADR 0022).
+    "POST /api/v1/operator/queues/{queue}/parked/requeue": "the instance operator's, logged",
+    "POST /api/v1/operator/queues/{queue}/parked/discard": "the instance operator's, logged",
 }
 
 
@@ -45,6 +49,7 @@ class Expected:
     source: dict[str, Any]
     changed: set[str] = field(default_factory=set)
     """Fields the entry's ``changes`` must name."""
+    actor_type: str = "user"
 
 
 class Writes:
@@ -93,8 +98,10 @@ class Writes:
         source: dict[str, Any] | None = None,
         changed: set[str] | None = None,
         operation: str | None = None,
+        actor_id: str | None = None,
     ) -> None:
-        """The last write (or ``operation``) must leave this entry in ``reader``'s trail."""
+        """The last write (or ``operation``) must leave this entry in ``reader``'s trail, by
+        ``actor`` (the reader by default) or the system actor ``actor_id``."""
         assert operation in self.covered if operation else self._last is not None
         service = event_type.split(".")[0]
         self.expected.append(
@@ -104,7 +111,8 @@ class Writes:
                 event_type=event_type,
                 entity_type=entity_type,
                 entity_id=str(entity_id),
-                actor_id=str((actor or reader).user["user_id"]),
+                actor_id=actor_id or str((actor or reader).user["user_id"]),
+                actor_type="system" if actor_id else "user",
                 source=source or {"service": "gateway" if service == "identity" else service},
                 changed=changed or set(),
             )
@@ -117,7 +125,7 @@ def found(entry: dict[str, Any], want: Expected) -> bool:
         and entry["entity_type"] == want.entity_type
         and entry["entity_id"] == want.entity_id
         and entry["action"] == want.event_type.rsplit(".", 1)[1]
-        and entry["actor"]["type"] == "user"
+        and entry["actor"]["type"] == ("user" if want.actor_type == "user" else "system")
         and entry["actor"]["id"] == want.actor_id
         and want.source.items() <= entry["source"].items()
         and want.changed <= set(entry["changes"])
@@ -261,6 +269,44 @@ async def identity_writes(w: Writes, gateway: str) -> tuple[KasaClient, KasaClie
         path={"invitation_id": withdrawn["id"]},
     )
     w.expect(owner, "identity.invitation.revoked", "invitation", withdrawn["id"])
+    renewed = await w.write(
+        owner, "POST /api/v1/invitations", json={"email": "later@example.com", "role": "viewer"}
+    )
+    w.expect(owner, "identity.member.invited", "invitation", renewed["id"])
+    await w.write(
+        owner,
+        "POST /api/v1/invitations/{invitation_id}/resend",
+        path={"invitation_id": renewed["id"]},
+    )
+    w.expect(owner, "identity.member.invited", "invitation", renewed["id"])
+
+    # A member's sessions signed out by the owner: one, then all the others.
+    # Signed up outside the record: only the owner's trail is read for what follows.
+    helper = KasaClient(gateway)
+    await helper.register_and_login(f"helper-{uuid.uuid4().hex[:10]}@example.com", PASSWORD)
+    asked = await w.write(
+        owner, "POST /api/v1/invitations", json={"email": helper.user["email"], "role": "member"}
+    )
+    w.expect(owner, "identity.member.invited", "invitation", asked["id"])
+    await w.write(helper, "POST /api/v1/invitations/accept", json={"token": asked["token"]})
+    w.expect(owner, "identity.member.added", "member", helper.user["user_id"], actor=helper)
+    # Two sessions acting in the owner's workspace, each a switch into it.
+    for _ in range(2):
+        await w.write(
+            helper, "POST /api/v1/auth/switch", json={"workspace_id": owner.user["workspace_id"]}
+        )
+        w.expect(owner, "identity.user.logged_in", "user", helper.user["user_id"], actor=helper)
+    sessions = (await owner.get(f"/api/v1/members/{helper.user['user_id']}/sessions")).json()
+    await w.write(
+        owner,
+        "DELETE /api/v1/members/{user_id}/sessions/{session_id}",
+        path={"user_id": helper.user["user_id"], "session_id": sessions["items"][0]["id"]},
+    )
+    w.expect(owner, "identity.session.revoked", "user", helper.user["user_id"])
+    await w.write(
+        owner, "DELETE /api/v1/members/{user_id}/sessions", path={"user_id": helper.user["user_id"]}
+    )
+    w.expect(owner, "identity.session.revoked", "user", helper.user["user_id"])
 
     workspace = await w.write(owner, "POST /api/v1/workspaces", json={"name": "Side project"})
     side = await as_workspace(w, owner, workspace["id"])
@@ -291,6 +337,48 @@ async def identity_writes(w: Writes, gateway: str) -> tuple[KasaClient, KasaClie
     w.expect(side, "identity.user.logged_in", "user", owner.user["user_id"], actor=owner)
     await browser.close()
     return owner, guest, side
+
+
+async def signed_in_again(w: Writes, gateway: str, ended: KasaClient, password: str) -> KasaClient:
+    """A new session for someone whose sessions all ended; it reads their trail from now."""
+    reader = KasaClient(gateway)
+    reader.user = ended.user
+    tokens = await w.write(
+        reader,
+        "POST /api/v1/auth/token",
+        json={"email": ended.user["email"], "password": password},
+    )
+    reader.token = tokens["access_token"]
+    w.expect(reader, "identity.user.logged_in", "user", ended.user["user_id"])
+    for entry in w.expected:
+        if entry.reader is ended:
+            entry.reader = reader
+    return reader
+
+
+async def password_reset_writes(w: Writes, system: Any) -> KasaClient:
+    """A forgotten password, reset through the mailed link: asked by nobody known (the system
+    records it), set by the account's owner."""
+    forgetful = await sign_up(w, system.gateway, "forgetful")
+    email = forgetful.user["email"]
+    await w.write(forgetful, "POST /api/v1/auth/password-reset", json={"email": email})
+    w.expect(
+        forgetful,
+        "identity.user.password_reset_requested",
+        "user",
+        forgetful.user["user_id"],
+        actor_id="gateway",
+    )
+    [message] = await system.mail.wait_for(1, address=email)
+    token = message.get_body(("plain",)).get_content().split("token=")[1].split()[0]
+    await w.write(
+        forgetful,
+        "POST /api/v1/auth/password-reset/confirm",
+        json={"token": token, "password": NEW_PASSWORD},
+    )
+    w.expect(forgetful, "identity.user.password_reset", "user", forgetful.user["user_id"])
+    # Every session ended with the reset: a new one reads the trail.
+    return await signed_in_again(w, system.gateway, forgetful, NEW_PASSWORD)
 
 
 async def integrations_writes(w: Writes, user: KasaClient) -> None:
@@ -453,6 +541,21 @@ async def invoicing_writes(w: Writes, user: KasaClient) -> dict[str, Any]:
         user, "DELETE /api/v1/invoices/{invoice_id}/share", path={"invoice_id": invoice["id"]}
     )
     w.expect(user, "invoicing.invoice.share_revoked", "invoice", invoice["id"])
+    await w.write(
+        user,
+        "POST /api/v1/invoices/{invoice_id}/send",
+        path={"invoice_id": invoice["id"]},
+        json={"to": "client@example.com"},
+    )
+    w.expect(user, "invoicing.invoice.sent", "invoice", invoice["id"])
+    await w.write(user, "PUT /api/v1/reminders/settings", json={"enabled": True, "days": [5]})
+    w.expect(
+        user,
+        "invoicing.reminder_settings.changed",
+        "workspace",
+        user.user["workspace_id"],
+        changed={"days"},
+    )
 
     doomed = await w.write(
         user,
@@ -548,6 +651,13 @@ async def ledger_writes(w: Writes, user: KasaClient, invoice: dict[str, Any]) ->
         json={"installment": 1, "transaction_id": installment},
     )
     w.expect(user, "ledger.loan_payment.linked", "loan", loan["id"])
+    await w.write(
+        user,
+        "POST /api/v1/loans/{loan_id}/installments/{installment}/payment",
+        path={"loan_id": loan["id"], "installment": 2},
+        json={"paid_on": "2026-05-01"},
+    )
+    w.expect(user, "ledger.loan_payment.linked", "loan", loan["id"])
 
     for side in ("assets", "liabilities"):
         holding = await w.write(
@@ -561,6 +671,13 @@ async def ledger_writes(w: Writes, user: KasaClient, invoice: dict[str, Any]) ->
             json={"valued_on": date.today().isoformat(), "value": "1000"},
         )
         w.expect(user, "ledger.holding.valued", "holding", holding["id"])
+        await w.write(
+            user,
+            f"POST /api/v1/{side}/{{holding_id}}/close",
+            path={"holding_id": holding["id"]},
+            json={"closed_on": date.today().isoformat(), "reason": "sold"},
+        )
+        w.expect(user, "ledger.holding.closed", "holding", holding["id"])
 
     # Matching: the ledger learns of the invoice from invoicing's event, so wait for it.
     paying = await record(w, user, "income", invoice["total"])
@@ -609,6 +726,7 @@ async def test_every_public_write_is_in_the_trail_with_its_user_source_and_entit
     await integrations_writes(w, owner)
     invoice = await invoicing_writes(w, owner)
     await ledger_writes(w, owner, invoice)
+    forgetful = await password_reset_writes(w, system)
 
     public = await write_operations(system.gateway)
     assert not set(NOT_AUDITED) - public, "an exclusion names a write that no longer exists"
@@ -621,7 +739,7 @@ async def test_every_public_write_is_in_the_trail_with_its_user_source_and_entit
         wanted = [e for e in w.expected if e.reader is reader]
 
         async def absent(reader: KasaClient = reader, wanted: list[Expected] = wanted) -> list:
-            entries = await reader.all_items("/api/v1/audit-events", actor_type="user")
+            entries = await reader.all_items("/api/v1/audit-events")
             # Writes expecting the same entry (two sign-outs, say) need one entry each.
             return [
                 (e.operation, e.event_type, e.entity_id)
@@ -643,5 +761,5 @@ async def test_every_public_write_is_in_the_trail_with_its_user_source_and_entit
         "after": "Acme s.r.o.",
         "redacted": False,
     }
-    for client in (owner, guest, side):
+    for client in (owner, guest, side, forgetful):
         await client.close()

@@ -268,6 +268,17 @@ class InvoiceSent(EventPayload):
     message_id: str = Field(max_length=400)
 
 
+class ReminderSettingsChanged(EventPayload):
+    """A workspace turned its overdue reminders on or off, or chose other days for them."""
+
+    event_type = "invoicing.reminder_settings.changed"
+    entity_type = "workspace"
+    entity_id_field = "workspace_id"
+
+    workspace_id: UUID
+    changes: dict[str, FieldChange] = Field(default_factory=dict)
+
+
 class InvoicePortalViewed(EventPayload):
     """Someone holding a share link opened the invoice in the client portal."""
 
@@ -285,6 +296,7 @@ SPECS = [
     EventSpec(InvoiceCancelled, "invoicing", ("ledger", "audit")),
     EventSpec(InvoicePaid, "invoicing", ("ledger", "audit", "gateway")),
     EventSpec(InvoiceSent, "invoicing", ("audit",)),
+    EventSpec(ReminderSettingsChanged, "invoicing", ("audit",)),
     EventSpec(SupplierProfileUpdated, "invoicing", ("audit",)),
     EventSpec(ClientCreated, "invoicing", ("audit",)),
     EventSpec(ClientUpdated, "invoicing", ("audit",)),

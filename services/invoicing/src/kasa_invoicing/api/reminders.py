@@ -36,12 +36,12 @@ async def get_settings(principal: CurrentPrincipal, db: Db) -> ReminderSettingsI
 
 @router.put("/settings", response_model=ReminderSettingsIO)
 async def put_settings(
-    body: ReminderSettingsIO, principal: AdminPrincipal, db: Db
+    body: ReminderSettingsIO, principal: AdminPrincipal, db: Db, events: Events
 ) -> ReminderSettingsIO:
     """Turn the workspace's overdue reminders on or off, and choose their days."""
     async with db.transaction() as session:
         changed = await reminders.change_settings(
-            session, principal.workspace_id, body.enabled, body.days
+            session, events, principal, body.enabled, body.days
         )
     return ReminderSettingsIO(enabled=changed.enabled, days=changed.days)
 

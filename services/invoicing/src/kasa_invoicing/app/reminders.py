@@ -16,6 +16,8 @@ from uuid import UUID
 from sqlalchemy import select
 
 from kasa_contracts import Actor
+from kasa_contracts.changes import diff
+from kasa_contracts.events.invoicing import ReminderSettingsChanged
 from kasa_invoicing.app.invoice_mail import InvoiceMail, deliver
 from kasa_invoicing.db.invoices import InvoiceRows
 from kasa_invoicing.db.tables import Invoice, InvoiceSend, ReminderSettings
@@ -46,14 +48,17 @@ async def settings_of(session: Any, workspace_id: UUID) -> Settings:
 
 
 async def change_settings(
-    session: Any, workspace_id: UUID, enabled: bool, days: list[int]
+    session: Any, events: EventWriter, by: Origin, enabled: bool, days: list[int]
 ) -> Settings:
+    """Turn the workspace's reminders on or off and choose their days; audited."""
+    workspace_id = by.workspace_id
     try:
         chosen = reminders.check_days(days)
     except ValueError as exc:
         raise Invalid(str(exc)) from exc
     if enabled and not chosen:
         raise Invalid("choose at least one reminder day, or turn reminders off")
+    before = await settings_of(session, workspace_id)
     row = await session.get(ReminderSettings, workspace_id)
     if row is None:
         session.add(
@@ -63,6 +68,12 @@ async def change_settings(
         )
     else:
         row.enabled, row.days, row.updated_at = enabled, chosen, utcnow()
+    changes = diff(
+        {"enabled": before.enabled, "days": before.days}, {"enabled": enabled, "days": chosen}
+    )
+    if changes:
+        changed = ReminderSettingsChanged(workspace_id=workspace_id, changes=changes)
+        await events.write(session, changed, on=by)
     return Settings(enabled, chosen)
 
 
