@@ -4,6 +4,7 @@ import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aio_pika
 import asyncpg
@@ -19,8 +20,8 @@ from kasa_localstack.testing import (
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
 
-async def kasa(system, *args: str) -> dict:
-    return dict(await system.kasa(*args))
+async def kasa(system, *args: str) -> Any:
+    return await system.kasa(*args)
 
 
 async def duplicates(system, service: str, queue: str) -> float:
