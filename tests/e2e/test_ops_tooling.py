@@ -263,7 +263,12 @@ async def test_the_ledgers_invoice_projection_rebuilt_by_replay_equals_the_origi
     async def projection() -> list[tuple]:
         connection = await asyncpg.connect(ledger_db)
         try:
-            rows = await connection.fetch(f"SELECT {columns} FROM invoices ORDER BY id")
+            # This test's workspace: other tests' invoices (undone matches among them) are
+            # rebuilt too, but they are not what this test set up.
+            rows = await connection.fetch(
+                f"SELECT {columns} FROM invoices WHERE workspace_id = $1 ORDER BY id",
+                uuid.UUID(str(user.user["workspace_id"])),
+            )
         finally:
             await connection.close()
         return [tuple(row) for row in rows]
@@ -274,7 +279,7 @@ async def test_the_ledgers_invoice_projection_rebuilt_by_replay_equals_the_origi
         what="the ledger knows the invoices",
     )
     result = await kasa(system, "ledger", "rebuild-invoices", "--yes", "--idle", "2")
-    assert result["invoices_cleared"] == len(before)
+    assert result["invoices_cleared"] >= len(before)
     assert result["queues"] == ["ledger.invoices"]
     # Every invoice of the shared stack is replayed (its issue, cancellation and payment), so
     # the rebuild takes as long as the session has made invoices: wait for it, bounded.
