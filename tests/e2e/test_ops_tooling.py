@@ -16,6 +16,7 @@ from kasa_localstack.testing import (
     issue_invoice,
     metric,
 )
+from kasa_ops.replay import ReplayFilter, ReplayProgress, replay_from_stream
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -286,3 +287,62 @@ async def test_the_ledgers_invoice_projection_rebuilt_by_replay_equals_the_origi
     await eventually(
         projection, lambda rows: rows == before, timeout=90, what="the projection rebuilt"
     )
+
+
+class Stopped(Exception):
+    pass
+
+
+def quiet_audit(user):
+    async def unchanged() -> bool:
+        before = await user.count("/api/v1/audit-events")
+        await asyncio.sleep(1.5)
+        return await user.count("/api/v1/audit-events") == before
+
+    return unchanged
+
+
+async def test_a_replay_stopped_midway_resumes_from_its_checkpoint(system, tmp_path):
+    since = datetime.now(UTC) - timedelta(seconds=2)
+    user = await system.user()
+    await user.wait_sync(await user.start_sync(600))
+    await eventually(
+        lambda: user.count("/api/v1/audit-events", event_type="integrations.transaction.imported"),
+        lambda n: n >= 600,
+        what="audit caught up",
+    )
+    await eventually(
+        lambda: user.count("/api/v1/transactions"), lambda n: n >= 600, what="ledger booked"
+    )
+    # The workspace falls quiet before it is read, so every run sees the same events.
+    await eventually(quiet_audit(user), lambda quiet: quiet, what="the workspace fell quiet")
+    checkpoint = tmp_path / "replay.json"
+    workspace = user.user["workspace_id"]
+    # A dry run: it matches what it would send to audit and sends nothing.
+    selection = ReplayFilter(queues={"audit.all": ["#"]}, since=since, workspace_id=workspace)
+
+    def stop_at_the_first_checkpoint(progress: ReplayProgress) -> None:
+        if not progress.finished:
+            raise Stopped  # as an operator's Ctrl-C would, while the stream is still delivering
+
+    # The stop is reported as itself: a stream refuses the nack a queue iterator sends for what
+    # it still buffers, and that refusal must not replace the reason the replay stopped.
+    with pytest.raises(Stopped):
+        await replay_from_stream(
+            system.broker_url("ops"),
+            selection,
+            dry_run=True,
+            checkpoint=checkpoint,
+            on_progress=stop_at_the_first_checkpoint,
+        )
+    stopped = ReplayProgress.resume(checkpoint)
+    assert stopped.read == 1000 and stopped.last_offset is not None
+    resumed = await replay_from_stream(
+        system.broker_url("ops"), selection, dry_run=True, checkpoint=checkpoint, idle_seconds=2
+    )
+    assert resumed.finished and resumed.read > stopped.read
+    whole = await replay_from_stream(
+        system.broker_url("ops"), selection, dry_run=True, idle_seconds=2
+    )
+    # The resumed run read on from the checkpoint: nothing twice, nothing skipped.
+    assert resumed.read >= whole.read and resumed.matched == whole.matched >= 600

@@ -3,7 +3,6 @@ a Fio-shaped secret to grep for."""
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,7 +40,9 @@ class FakeFio:
     """Statuses to answer before the real answer (409, 422, 500…), consumed in order."""
     requests: list[str] = field(default_factory=list)
     delay_s: float = 0.0
+    """How long to hold each answer back; teardown releases a held answer at once."""
     url: str = ""
+    released: threading.Event = field(default_factory=threading.Event)
 
     def body(self, start: str, end: str) -> bytes:
         chosen = [r for r in self.records if start <= r["column0"]["value"][:10] <= end]
@@ -77,7 +78,7 @@ def fake_fio() -> Iterator[FakeFio]:
         def do_GET(self) -> None:
             fio.requests.append(self.path)
             if fio.delay_s:
-                time.sleep(fio.delay_s)
+                fio.released.wait(fio.delay_s)
             parts = self.path.strip("/").split("/")
             # /v1/rest/periods/{token}/{from}/{to}/transactions.json
             if fio.responses:
@@ -107,6 +108,7 @@ def fake_fio() -> Iterator[FakeFio]:
     try:
         yield fio
     finally:
+        fio.released.set()
         server.shutdown()
         server.server_close()
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -189,8 +190,10 @@ def test_network_errors_and_timeouts_fail_with_the_reason(
     assert unreachable["status"] == "failed"
     assert unreachable["error_message"].startswith("cannot reach Fio (ConnectError")
     fio.base_url = real_url
-    monkeypatch.setattr(sync_run, "HTTP_TIMEOUT", 0.3)
-    bank.delay_s = 1.0
+    # The answer is held far longer than the read timeout and the connect timeout stays
+    # generous, so a loaded machine cannot turn this into a ConnectTimeout or a late success.
+    monkeypatch.setattr(sync_run, "HTTP_TIMEOUT", httpx.Timeout(0.3, connect=10.0))
+    bank.delay_s = 30.0
     slow = sync(client, headers, finished)
     assert slow["status"] == "failed"
     assert slow["error_message"] == "Fio did not answer in time (ReadTimeout)"

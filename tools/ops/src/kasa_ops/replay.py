@@ -145,11 +145,16 @@ async def replay_from_stream(
             if on_progress:
                 on_progress(progress)
 
-        async with stream.iterator(arguments={"x-stream-offset": offset}) as messages:
+        # Our own buffer rather than aio-pika's queue iterator: on close that iterator nacks what
+        # it still holds, and a stream answers a nack by closing the channel. Whatever is left
+        # unread here is simply not read; the saved offset says where a later run resumes.
+        buffered: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        consumer = await stream.consume(buffered.put, arguments={"x-stream-offset": offset})
+        try:
             while True:
                 try:
-                    message = await asyncio.wait_for(messages.__anext__(), timeout=idle_seconds)
-                except (TimeoutError, StopAsyncIteration):
+                    message = await asyncio.wait_for(buffered.get(), timeout=idle_seconds)
+                except TimeoutError:
                     break
                 progress.read += 1
                 targets = selection.targets(message.routing_key or "", message.body)
@@ -171,6 +176,8 @@ async def replay_from_stream(
                     progress.last_offset = int(str(offset_header))
                 if len(pending) >= 500 or progress.read % 1000 == 0:
                     await flush()
+        finally:
+            await stream.cancel(consumer)
         progress.finished = True
         await flush()
     finally:
