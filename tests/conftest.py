@@ -20,6 +20,7 @@ from kasa_localstack import infra
 from kasa_localstack.mail_sink import MailSink
 from kasa_localstack.stack import PROCESSES, SERVICES, Stack, StackConfig
 from kasa_localstack.testing import KasaClient, TcpProxy, free_port, run_kasa
+from kasa_localstack.testing import verified as verified_user
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,10 +104,11 @@ class E2E:
         assert code == 0, report
         return report
 
-    async def user(self) -> KasaClient:
+    async def user(self, *, verified: bool = True) -> KasaClient:
+        """A new account; ``verified``: its address proven through the link mailed to it."""
         client = KasaClient(self.gateway)
         await client.register_and_login(f"user-{uuid.uuid4().hex[:10]}@example.com")
-        return client
+        return await verified_user(client, self.mail) if verified else client
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

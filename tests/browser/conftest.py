@@ -15,6 +15,7 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
 from kasa_localstack.infra import ensure_chromium
+from kasa_localstack.mail_sink import link_token
 from kasa_localstack.testing import KasaClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,6 +94,15 @@ class Web:
         await page.locator("#f-password_again").press("Enter")
         await expect(page.locator("body[data-signed-in]")).to_have_count(1)
         return email
+
+    @staticmethod
+    async def verify_address(page: Page, system: Any, email: str) -> None:
+        """Open the verification link mailed to ``email`` in ``page`` and confirm it."""
+        found = await system.mail.wait_for(1, address=email, kind="email_verification")
+        assert found, f"no verification mail reached {email}"
+        await page.goto(f"/verify-email?token={link_token(found[-1])}")
+        await page.get_by_role("button", name="Verify my address").click()
+        await expect(page.get_by_role("heading", name="Address verified")).to_be_visible()
 
     @staticmethod
     async def joined(system: Any, owner: KasaClient, role: str) -> KasaClient:

@@ -104,7 +104,9 @@ async def test_the_demo_bank_is_configured_through_its_generated_form_and_syncs_
 
     # Sync now: the run's page follows it over the WebSocket until it is done.
     await page.get_by_text("Options for this run").click()
-    await field(page, "count").fill("1500")
+    # Long enough to be seen running: a short sync on a quiet machine is done before the page
+    # hears it start.
+    await field(page, "count").fill("10000")
     await page.get_by_role("button", name="Sync now").click()
     await expect(page.get_by_role("heading", name="Sync of Demo bank")).to_be_visible()
     await page.evaluate(
@@ -115,7 +117,7 @@ async def test_the_demo_bank_is_configured_through_its_generated_form_and_syncs_
     await expect(live).to_have_attribute("data-status", "running")
     await expect(live.get_by_role("status")).to_contain_text("Running")
     await expect(live).to_have_attribute("data-status", "completed", timeout=90_000)
-    await expect(page.locator("#count-created")).to_have_text("1,500")
+    await expect(page.locator("#count-created")).to_have_text("10,000")
     await expect(live).to_contain_text("Completed")
     # The page was never reloaded: the sync's events came over the WebSocket.
     await page.wait_for_function("window.pushed >= 1", timeout=30_000)
@@ -125,7 +127,7 @@ async def test_the_demo_bank_is_configured_through_its_generated_form_and_syncs_
     await page.get_by_role("link", name="Back to Demo bank").click()
     row = page.locator(".sync-history tbody tr").first
     await expect(row).to_contain_text("Completed")
-    await expect(row).to_contain_text("1,500")
+    await expect(row).to_contain_text("10,000")
     await web.assert_accessible(page)
     await web.shot(page, "bank-plugin-history")
     # A second sync while none runs is accepted; the first page of the list stays live.

@@ -11,6 +11,7 @@ from kasa_localstack.testing import (
     as_operator,
     eventually,
     imported_transaction,
+    issue_invoice,
     publish_envelope,
 )
 
@@ -144,3 +145,42 @@ async def test_an_ordinary_user_gets_the_404_page_and_no_link(page: Page, web, s
         action, form={"csrf_token": token, "message_id": str(uuid.uuid4())}
     )
     assert with_token.status == 404
+
+
+async def test_an_operator_sends_parked_mail_again_and_drops_some(page: Page, web, system) -> None:
+    operator = await as_operator(system.stack, await system.user())
+    sender = await system.user()
+    again, gone = (f"{label}-{uuid.uuid4().hex[:8]}@example.com" for label in ("again", "gone"))
+    system.mail.refusing = True
+    try:
+        for email in (again, gone):
+            invoice = await issue_invoice(sender)
+            sent = await sender.post(f"/api/v1/invoices/{invoice['id']}/send", json={"to": email})
+            assert sent.status_code == 202, sent.text
+
+        async def parked() -> int:
+            listed = (await operator.get("/api/v1/operator/mail")).json()
+            items = listed["invoicing"]["items"]
+            return sum(m["recipient"] in (again, gone) for m in items)
+
+        await eventually(parked, lambda n: n == 2, what="both mails parked")
+    finally:
+        system.mail.refusing = False
+
+    await web.sign_in_as(page, operator.user["email"])
+    await page.goto("/operator/mail")
+    section = page.locator("section[data-service='invoicing']")
+    row = section.locator("tr").filter(has_text=again)
+    await expect(row).to_contain_text("550")
+    await both_themes(page, web, "operator-mail")
+    await row.get_by_role("button", name=f"Send the mail to {again} again").click()
+    await expect(page.locator(".notice")).to_contain_text("1 mail goes out again")
+    await system.mail.wait_for(1, address=again)
+
+    await section.locator("tr").filter(has_text=gone).get_by_role("link", name="Drop").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Drop parked mail")
+    await web.assert_accessible(page)
+    await page.get_by_role("button", name="Drop 1 mail").click()
+    await expect(page.locator(".notice")).to_contain_text("1 mail was dropped")
+    await expect(section.locator("tr").filter(has_text=gone)).to_have_count(0)
+    assert system.mail.to(gone) == []

@@ -26,7 +26,7 @@ async def test_a_person_resets_a_forgotten_password_from_the_mail(
     await expect(page.locator(".notice")).to_contain_text(email)
     await web.shot(page, "forgot-password-sent")
 
-    [message] = await system.mail.wait_for(1, address=email)
+    [message] = await system.mail.wait_for(1, address=email, kind="password_reset")
     [link] = set(LINK.findall(message.get_body(("plain",)).get_content()))
     await page.goto(link)
     await expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()

@@ -331,12 +331,13 @@ async def test_the_time_and_client_pages_speak_czech(page: Page, web, base_url) 
 
 
 async def test_a_viewer_sees_clients_and_time_but_no_control_to_change_them(
-    page: Page, web
+    page: Page, web, system
 ) -> None:
     viewer_email = await web.sign_up(page, name="Věra Divačka", workspace="Divačka")
     await page.get_by_role("button", name="Sign out").click()
     await expect(page).to_have_url("/sign-in")
-    await web.sign_up(page)
+    owner_email = await web.sign_up(page)
+    await web.verify_address(page, system, owner_email)  # inviting needs a proven address
     client_path = await add_client(page)
     await add_project(page, "Website", "1500")
     project_path = (

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from kasa_localstack.mail_sink import link_token
 from kasa_localstack.testing import KasaClient, eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -30,10 +31,13 @@ PUBLIC_PREFIXES = ("/api/v1/", "/portal/")
 # everything else a user can change must be in the trail.
 NOT_AUDITED = {
     "POST /api/v1/auth/refresh": "trades a refresh token for new tokens of the same session",
+    "POST /api/v1/me/email-verification": "mails a new link to the address; changes nothing",
     # The instance operator's actions span workspaces, whose chains are each their own: they
     # are logged with the operator's id instead (ADR 0022).
     "POST /api/v1/operator/queues/{queue}/parked/requeue": "the instance operator's, logged",
     "POST /api/v1/operator/queues/{queue}/parked/discard": "the instance operator's, logged",
+    "POST /api/v1/operator/mail/{service}/retry": "the instance operator's, logged",
+    "POST /api/v1/operator/mail/{service}/drop": "the instance operator's, logged",
 }
 
 
@@ -155,8 +159,10 @@ async def write_operations(gateway: str) -> set[str]:
     }
 
 
-async def sign_up(w: Writes, gateway: str, label: str) -> KasaClient:
-    client = KasaClient(gateway)
+async def sign_up(w: Writes, system: Any, label: str) -> KasaClient:
+    """A new account whose address is proven through the mailed link, signed in again so its
+    token says so."""
+    client = KasaClient(system.gateway)
     email = f"{label}-{uuid.uuid4().hex[:10]}@example.com"
     client.user = await w.write(
         client,
@@ -174,7 +180,31 @@ async def sign_up(w: Writes, gateway: str, label: str) -> KasaClient:
     )
     client.token = tokens["access_token"]
     w.expect(client, "identity.user.logged_in", "user", client.user["user_id"])
+    await open_link(w, system, client, email)
+    w.expect(client, "identity.user.email_verified", "user", client.user["user_id"])
+    tokens = await w.write(
+        client, "POST /api/v1/auth/token", json={"email": email, "password": PASSWORD}
+    )
+    client.token = tokens["access_token"]
+    w.expect(client, "identity.user.logged_in", "user", client.user["user_id"])
     return client
+
+
+async def open_link(w: Writes, system: Any, client: KasaClient, email: str) -> None:
+    """Open the newest verification link mailed to ``email``."""
+    count = len(system.mail.to(email, "email_verification")) + 1
+    found = await system.mail.wait_for(count, address=email, kind="email_verification")
+    await w.write(client, "POST /api/v1/auth/verify-email", json={"token": link_token(found[-1])})
+
+
+async def email_change_writes(w: Writes, system: Any) -> None:
+    """A new address asked for, then proven through the link mailed to it."""
+    mover = await sign_up(w, system, "mover")
+    new = f"moved-{uuid.uuid4().hex[:10]}@example.com"
+    await w.write(mover, "POST /api/v1/me/email", json={"email": new, "password": PASSWORD})
+    w.expect(mover, "identity.user.email_change_requested", "user", mover.user["user_id"])
+    await open_link(w, system, mover, new)
+    w.expect(mover, "identity.user.email_changed", "user", mover.user["user_id"], changed={"email"})
 
 
 async def as_workspace(w: Writes, user: KasaClient, workspace_id: str) -> KasaClient:
@@ -187,9 +217,10 @@ async def as_workspace(w: Writes, user: KasaClient, workspace_id: str) -> KasaCl
     return other
 
 
-async def identity_writes(w: Writes, gateway: str) -> tuple[KasaClient, KasaClient, KasaClient]:
-    owner = await sign_up(w, gateway, "owner")
-    guest = await sign_up(w, gateway, "guest")
+async def identity_writes(w: Writes, system: Any) -> tuple[KasaClient, KasaClient, KasaClient]:
+    gateway = system.gateway
+    owner = await sign_up(w, system, "owner")
+    guest = await sign_up(w, system, "guest")
     email = owner.user["email"]
 
     # A second session, ended by logout with its tokens.
@@ -359,7 +390,7 @@ async def signed_in_again(w: Writes, gateway: str, ended: KasaClient, password: 
 async def password_reset_writes(w: Writes, system: Any) -> KasaClient:
     """A forgotten password, reset through the mailed link: asked by nobody known (the system
     records it), set by the account's owner."""
-    forgetful = await sign_up(w, system.gateway, "forgetful")
+    forgetful = await sign_up(w, system, "forgetful")
     email = forgetful.user["email"]
     await w.write(forgetful, "POST /api/v1/auth/password-reset", json={"email": email})
     w.expect(
@@ -369,8 +400,8 @@ async def password_reset_writes(w: Writes, system: Any) -> KasaClient:
         forgetful.user["user_id"],
         actor_id="gateway",
     )
-    [message] = await system.mail.wait_for(1, address=email)
-    token = message.get_body(("plain",)).get_content().split("token=")[1].split()[0]
+    [message] = await system.mail.wait_for(1, address=email, kind="password_reset")
+    token = link_token(message)
     await w.write(
         forgetful,
         "POST /api/v1/auth/password-reset/confirm",
@@ -722,7 +753,8 @@ async def ledger_writes(w: Writes, user: KasaClient, invoice: dict[str, Any]) ->
 
 async def test_every_public_write_is_in_the_trail_with_its_user_source_and_entity(system):
     w = Writes()
-    owner, guest, side = await identity_writes(w, system.gateway)
+    owner, guest, side = await identity_writes(w, system)
+    await email_change_writes(w, system)
     await integrations_writes(w, owner)
     invoice = await invoicing_writes(w, owner)
     await ledger_writes(w, owner, invoice)

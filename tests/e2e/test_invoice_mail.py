@@ -12,11 +12,12 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from kasa_localstack.testing import KasaClient, eventually, free_port
+from kasa_localstack.testing import KasaClient, eventually, free_port, verified
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
 IBAN = "CZ6508000000192000145399"
+OTHER_IBAN = "CZ5508000000001234567899"
 
 
 async def call(user: KasaClient, method: str, path: str, status: int = 200, **kwargs):
@@ -124,6 +125,19 @@ async def test_a_draft_or_an_invoice_without_address_is_refused_with_a_problem(s
     assert "no email" in refused.json()["detail"]
 
 
+async def test_an_account_mails_no_client_until_its_address_is_verified(system):
+    user = await system.user(verified=False)
+    email = f"early-{uuid.uuid4().hex[:8]}@example.com"
+    invoice = await issued_invoice(user, email)
+    refused = await user.post(f"/api/v1/invoices/{invoice['id']}/send", json={})
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["reason"] == "email_unverified"
+    await verified(user, system.mail)
+    await call(user, "POST", f"/api/v1/invoices/{invoice['id']}/send", 202, json={})
+    await system.mail.wait_for(1, address=email)
+    assert len(system.mail.to(email)) == 1, "the refused send left nothing queued"
+
+
 async def test_mail_sent_while_the_smtp_server_is_down_is_delivered_once_it_is_back(system):
     user = await system.user()
     addresses = [f"down-{i}-{uuid.uuid4().hex[:6]}@example.com" for i in range(3)]
@@ -178,21 +192,28 @@ async def test_replaying_the_days_events_into_every_service_sends_no_mail(system
     email = f"replay-{uuid.uuid4().hex[:8]}@example.com"
     invoice = await issued_invoice(user, email)
     await call(user, "POST", f"/api/v1/invoices/{invoice['id']}/send", 202, json={})
+    # A replaced payout IBAN: a security notice the gateway mails to the owner (ADR 0025).
+    await call(user, "PUT", "/api/v1/supplier", json={"name": "Studio", "iban": OTHER_IBAN})
     asked = await user.http.post("/api/v1/auth/password-reset", json={"email": user.user["email"]})
     assert asked.status_code == 202
+    notice = "security_notice.payout_iban"
+    await system.mail.wait_for(1, address=user.user["email"], kind=notice)
     await system.mail.wait_for(1, address=email)
-    await system.mail.wait_for(1, address=user.user["email"])
+    await system.mail.wait_for(1, address=user.user["email"], kind="password_reset")
     before = len(system.mail.messages)
     workspace = user.user["workspace_id"]
     matched = {}
-    # Every service with queues to replay into (the gateway's are per instance, never replayed).
-    for service in ("integrations", "ledger", "invoicing", "audit"):
+    # Every service with queues to replay into (the gateway's push queues are per instance and
+    # not replayed; its notices queue is).
+    for service in ("gateway", "integrations", "ledger", "invoicing", "audit"):
         window = ("--since", since, "--workspace", workspace, "--idle", "2")
         matched[service] = (await system.kasa("replay", "--service", service, *window))["matched"]
     assert matched["audit"] >= 5, matched  # every event of the workspace's day went round again
     await asyncio.sleep(3)  # any mail a replay caused would be on its way now
     assert len(system.mail.messages) == before
-    assert len(system.mail.to(email)) == 1 and len(system.mail.to(user.user["email"])) == 1
+    assert len(system.mail.to(email)) == 1
+    assert len(system.mail.to(user.user["email"], "password_reset")) == 1
+    assert len(system.mail.to(user.user["email"], notice)) == 1
 
 
 @pytest_asyncio.fixture(loop_scope="session")

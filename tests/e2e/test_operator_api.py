@@ -12,6 +12,7 @@ from kasa_localstack.testing import (
     as_operator,
     eventually,
     imported_transaction,
+    issue_invoice,
     publish_envelope,
 )
 
@@ -151,3 +152,41 @@ async def test_an_unknown_queue_is_a_404_problem(system):
     response = await operator.get("/api/v1/operator/queues/no.such.queue/parked")
     assert response.status_code == 404, response.text
     assert "no.such.queue" in response.json()["detail"]
+
+
+async def test_parked_mail_is_listed_retried_and_dropped_by_the_operator(system):
+    operator = await as_operator(system.stack, await system.user())
+    user = await system.user()
+    refused = await user.get("/api/v1/operator/mail")
+    assert refused.status_code == 403
+    kept, dropped = (f"{label}-{uuid.uuid4().hex[:8]}@example.com" for label in ("kept", "gone"))
+    system.mail.refusing = True
+    try:
+        for email in (kept, dropped):
+            invoice = await issue_invoice(user)
+            sent = await user.post(f"/api/v1/invoices/{invoice['id']}/send", json={"to": email})
+            assert sent.status_code == 202, sent.text
+
+        async def parked() -> dict[str, str]:
+            listed = (await operator.get("/api/v1/operator/mail")).json()
+            items = listed["invoicing"]["items"]
+            return {m["recipient"]: m["id"] for m in items if m["recipient"] in (kept, dropped)}
+
+        ids = await eventually(parked, lambda found: len(found) == 2, what="both mails parked")
+    finally:
+        system.mail.refusing = False
+    listed = (await operator.get("/api/v1/operator/mail")).json()
+    assert listed["invoicing"]["counts"]["parked"] >= 2 and "counts" in listed["gateway"]
+    retry = "/api/v1/operator/mail/invoicing/retry"
+    dry = await operator.post(retry, json={"ids": [ids[kept]], "dry_run": True})
+    assert dry.json() == {"dry_run": True, "would_retry": 1}
+    assert (await operator.post(retry, json={"ids": [ids[kept]]})).json() == {"retried": 1}
+    await system.mail.wait_for(1, address=kept)
+    drop = "/api/v1/operator/mail/invoicing/drop"
+    assert (await operator.post(drop, json={"ids": [ids[dropped]]})).json() == {"dropped": 1}
+    gone = (await operator.get("/api/v1/operator/mail", params={"status": "dropped"})).json()
+    assert any(m["id"] == ids[dropped] for m in gone["invoicing"]["items"])
+    await asyncio.sleep(1)
+    assert system.mail.to(dropped) == []
+    unknown = await operator.post("/api/v1/operator/mail/ledger/retry", json={})
+    assert unknown.status_code == 422, "only the services that send mail"

@@ -20,7 +20,7 @@ def plain(url: str) -> str:
 
 
 async def reset_link(system, email: str, count: int = 1) -> str:
-    [*_, message] = await system.mail.wait_for(count, address=email)
+    [*_, message] = await system.mail.wait_for(count, address=email, kind="password_reset")
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     [link] = set(LINK.findall(text))
@@ -35,7 +35,7 @@ async def test_a_reset_link_sets_a_new_password_once_and_signs_out_everywhere(sy
     assert asked.status_code == 202
     link = await reset_link(system, email)
     assert link.startswith(system.gateway + "/reset-password?token=")
-    [message] = system.mail.to(email)
+    [message] = system.mail.to(email, "password_reset")
     assert message["Subject"] == "Reset your Kasa password"
     assert "<img" not in message.get_body(("html",)).get_content()
     token = parse_qs(urlsplit(link).query)["token"][0]
@@ -126,6 +126,6 @@ async def test_an_account_gets_at_most_three_reset_mails_an_hour(system):
     for _ in range(5):
         answer = await user.http.post("/api/v1/auth/password-reset", json={"email": email})
         assert answer.status_code == 202
-    await system.mail.wait_for(3, address=email)
-    await system.mail.wait_for(4, address=email, timeout_s=2)
-    assert len(system.mail.to(email)) == 3
+    await system.mail.wait_for(3, address=email, kind="password_reset")
+    await system.mail.wait_for(4, address=email, timeout_s=2, kind="password_reset")
+    assert len(system.mail.to(email, "password_reset")) == 3

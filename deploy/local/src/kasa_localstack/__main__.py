@@ -75,7 +75,7 @@ async def _run(config: StackConfig, with_seed: bool) -> int:
         await stack.start()
         gateway = config.url("gateway")
         if with_seed:
-            login = await asyncio.to_thread(seed, gateway)
+            login = await asyncio.to_thread(seed, gateway, mail.to)
             # The demo user also operates this instance: the operator pages at /operator.
             granted = await stack.grant_operator(login["email"])
             print(

@@ -84,19 +84,38 @@ class MailSink:
         if self.announce is not None:
             self.announce(f"mail to {', '.join(recipients)}: {message['Subject']}")
 
-    def to(self, address: str) -> list[EmailMessage]:
-        """The messages delivered to ``address``."""
+    def to(self, address: str, kind: str | None = None) -> list[EmailMessage]:
+        """The messages delivered to ``address`` (only Kasa's mails of ``kind``, if given:
+        ``password_reset``, ``email_verification``, ``invoice``…)."""
         return [
-            m for m, rcpts in zip(self.messages, self.recipients, strict=True) if address in rcpts
+            m
+            for m, rcpts in zip(self.messages, self.recipients, strict=True)
+            if address in rcpts and kind in (None, m["X-Kasa-Mail"])
         ]
 
     async def wait_for(
-        self, count: int, address: str | None = None, timeout_s: float = 30.0
+        self,
+        count: int,
+        address: str | None = None,
+        timeout_s: float = 30.0,
+        kind: str | None = None,
     ) -> list[EmailMessage]:
-        """Wait (bounded) until ``count`` messages arrived (to ``address``, if given)."""
+        """Wait (bounded) until ``count`` messages arrived (to ``address`` and of ``kind``, if
+        given)."""
         deadline = time.monotonic() + timeout_s
         while True:
-            found = self.to(address) if address else list(self.messages)
+            if address:
+                found = self.to(address, kind)
+            else:
+                found = [m for m in self.messages if kind in (None, m["X-Kasa-Mail"])]
             if len(found) >= count or time.monotonic() > deadline:
                 return found
             await asyncio.sleep(0.05)
+
+
+def link_token(message: EmailMessage) -> str:
+    """The ``token=…`` of the link in a mail's plain text (a reset or verification link)."""
+    body = message.get_body(("plain",))
+    assert body is not None, "the mail has no plain-text part"
+    text = str(body.get_content())
+    return text.split("token=")[1].split()[0]

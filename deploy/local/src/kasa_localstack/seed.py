@@ -6,10 +6,14 @@ variable symbols, so the ledger matches them and the invoices turn paid.
 """
 
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
+
+from kasa_localstack.mail_sink import link_token
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "kasa-demo-password"  # noqa: S105 - the documented demo login
@@ -110,7 +114,21 @@ def _invoice_the_demo_work(client: httpx.Client) -> list[dict[str, str]]:
     return payments
 
 
-def seed(gateway_url: str) -> dict[str, str]:
+def _verify(client: httpx.Client, inbox: Callable[[str, str], list[EmailMessage]]) -> None:
+    """Open the verification link mailed to the demo user, as they would from the mail."""
+    deadline = time.monotonic() + 60
+    while not (found := inbox(DEMO_EMAIL, "email_verification")):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no verification mail reached {DEMO_EMAIL} in 60 s")
+        time.sleep(0.2)
+    _ok(client.post("/api/v1/auth/verify-email", json={"token": link_token(found[0])}))
+
+
+def seed(
+    gateway_url: str, inbox: Callable[[str, str], list[EmailMessage]] | None = None
+) -> dict[str, str]:
+    """Register the demo user with their work, invoices and bank; ``inbox`` reads the mail
+    delivered to an address, to open the demo user's verification link."""
     with httpx.Client(base_url=gateway_url, timeout=30) as client:
         response = client.post(
             "/api/v1/auth/register",
@@ -124,6 +142,8 @@ def seed(gateway_url: str) -> dict[str, str]:
         fresh = response.status_code == 201
         if response.status_code not in (201, 409):
             response.raise_for_status()
+        if fresh and inbox is not None:
+            _verify(client, inbox)
         token = _ok(
             client.post("/api/v1/auth/token", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
         )["access_token"]

@@ -18,6 +18,8 @@ import asyncpg
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from kasa_localstack.mail_sink import link_token
+
 T = TypeVar("T")
 
 
@@ -131,6 +133,26 @@ class KasaClient:
             timeout=timeout,
             what=f"sync {sync_id} finished",
         )
+
+
+async def verified(
+    user: KasaClient,
+    mail: Any,
+    password: str = "correct horse battery",  # noqa: S107 - what register_and_login uses
+) -> KasaClient:
+    """Open the verification link the sign-up mailed to ``user`` (``mail``: the ``MailSink``)
+    and sign them in again, so that their token carries ``email_verified``."""
+    email = user.user["email"]
+    found = await mail.wait_for(1, address=email, kind="email_verification")
+    assert found, f"no verification mail reached {email}"
+    answer = await user.http.post("/api/v1/auth/verify-email", json={"token": link_token(found[0])})
+    assert answer.status_code == 200, answer.text
+    response = await user.http.post(
+        "/api/v1/auth/token", json={"email": email, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    user.token = response.json()["access_token"]
+    return user
 
 
 async def as_operator(

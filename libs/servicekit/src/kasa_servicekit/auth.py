@@ -24,6 +24,9 @@ OPERATOR = "operator"
 """The instance operator: not a workspace role but a flag on the user, carried by the access
 token as the claim ``operator: true`` (and only for such users). Its operations are marked
 with it."""
+EMAIL_VERIFIED = "email_verified"
+"""The token's claim that the user proved their email address; mail to people outside the
+workspace (invitations, invoices to clients) needs it."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class Principal:
     name: str | None = None
     operator: bool = False
     """Whether the user is an instance operator (the token's ``operator`` claim)."""
+    email_verified: bool = False
+    """Whether the user proved their email address (the token's ``email_verified`` claim)."""
 
     @property
     def actor(self) -> Actor:
@@ -165,6 +170,7 @@ class JwksVerifier:
                 role=str(claims["role"]),
                 name=claims.get("name"),
                 operator=claims.get(OPERATOR) is True,
+                email_verified=claims.get(EMAIL_VERIFIED) is True,
             )
         except (jwt.PyJWTError, ValueError) as exc:
             raise _unauthorized("invalid token") from exc
@@ -180,6 +186,19 @@ async def current_principal(request: Request) -> Principal:
         raise _unauthorized("a bearer token is required")
     verifier: JwksVerifier = request.app.state.verifier
     return await verifier.verify(token.strip())
+
+
+def require_verified_email(principal: Principal, action: str) -> None:
+    """Refuse ``action`` (e.g. "send mail to clients") with 403 until the caller proved their
+    email address: mail from an unproven account could be anyone's."""
+    if not principal.email_verified:
+        raise ProblemError(
+            403,
+            "Forbidden",
+            f"verify your email address before you {action}; "
+            "the link is in the mail Kasa sent when you signed up",
+            reason="email_unverified",
+        )
 
 
 def outranks(role: str, minimum: str) -> bool:

@@ -70,6 +70,11 @@ def message_of(row: Any, sender: str) -> EmailMessage:
     # before recording it) carries the same id, which mail clients recognise.
     domain = sender.rpartition("@")[2].strip("> ") or "kasa.invalid"
     message["Message-ID"] = f"<{row.id}@{domain}>"
+    # Which of Kasa's mails this is (password_reset, invoice…), for the recipient's filters
+    # and the operator reading a mailbox; it tells nothing the subject does not.
+    message["X-Kasa-Mail"] = row.kind
+    # RFC 3834: sent by a program, so vacation responders do not answer it.
+    message["Auto-Submitted"] = "auto-generated"
     message.set_content(row.text_body)
     attachments = list(row.attachments or [])
     if row.html_body:

@@ -1,7 +1,8 @@
 """Reaching the services' ops listeners as an operator: where they are, the token, a GET.
 
 ``kasa`` and the gateway's operator API both read the system through these listeners
-(``/health/ready``, ``/ops/info``, ``/ops/outbox``), never through a service's public port.
+(``/health/ready``, ``/ops/info``, ``/ops/outbox``, ``/ops/mail``), never through a service's
+public port.
 """
 
 from collections.abc import Mapping
@@ -13,6 +14,8 @@ import httpx
 
 SERVICES = ("gateway", "integrations", "ledger", "invoicing", "audit")
 """The services of an instance that have an ops listener, in the order ``kasa status`` shows."""
+MAIL_SERVICES = ("gateway", "invoicing")
+"""The services that send mail, each from its own outbox (ADR 0023): ``/ops/mail``."""
 
 
 @dataclass(frozen=True)
@@ -45,5 +48,13 @@ async def get_json(targets: OpsTargets, service: str, path: str, **params: Any) 
     """``GET`` a service's ops endpoint with the operator token; raises on any failure."""
     async with httpx.AsyncClient(timeout=10, headers=targets.headers) as client:
         response = await client.get(targets.url(service) + path, params=params or None)
+        response.raise_for_status()
+        return response.json()
+
+
+async def post_json(targets: OpsTargets, service: str, path: str, body: dict[str, Any]) -> Any:
+    """``POST`` to a service's ops endpoint with the operator token; raises on any failure."""
+    async with httpx.AsyncClient(timeout=60, headers=targets.headers) as client:
+        response = await client.post(targets.url(service) + path, json=body)
         response.raise_for_status()
         return response.json()

@@ -74,6 +74,7 @@ class TokenIssuer:
         user_id: Any = None,
         name: str | None = "Test User",
         session_id: Any = None,
+        email_verified: bool = True,
     ) -> str:
         now = int(time.time())
         claims = {
@@ -87,6 +88,7 @@ class TokenIssuer:
             "jti": uuid.uuid4().hex,
             "iat": now,
             "exp": now + 900,
+            "email_verified": email_verified,
         }
         return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
 

@@ -5,9 +5,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from kasa_contracts.events.identity import PasswordReset, UserLockedOut
+from kasa_contracts.events.integrations import PluginConfigured
+from kasa_contracts.events.invoicing import SupplierProfileUpdated
 from kasa_gateway import __version__
 from kasa_gateway.api import (
     auth,
+    email_addresses,
     invitations,
     me,
     member_sessions,
@@ -23,7 +27,9 @@ from kasa_gateway.api import (
 from kasa_gateway.api.errors import install_problems
 from kasa_gateway.api.readiness import install_readiness
 from kasa_gateway.app import revocations
+from kasa_gateway.app.email_addresses import AddressMail
 from kasa_gateway.app.invitations import InvitationMail
+from kasa_gateway.app.security_notices import SecurityNotices
 from kasa_gateway.commands import operator_role
 from kasa_gateway.db.identities import IdentityStore
 from kasa_gateway.db.tables import metadata
@@ -42,20 +48,21 @@ from kasa_gateway.tokens.signing_keys import load_key_ring
 from kasa_gateway.tokens.web_sessions import WebSessions
 from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.cli import service_main
-from kasa_servicekit.consumers import InstanceSubscription
+from kasa_servicekit.consumers import InstanceSubscription, Subscription
 from kasa_servicekit.mail_templates import MailTemplates
 from kasa_servicekit.rate_limits import RateLimiter
 from kasa_servicekit.revocations import RevokedSessions
 from kasa_servicekit.service import Runtime, ServiceSpec, create_app
 
 MAIL = Path(__file__).parent / "mail"
-"""The gateway's mail: password resets, and later verification and invitations."""
+"""The gateway's mail: password resets, address verification, invitations and notices."""
 
 
 def build() -> ServiceSpec:
     settings = GatewaySettings()
     hub = Hub()
     apps: list[FastAPI] = []
+    notices = SecurityNotices(MailTemplates(MAIL, settings.public_url))
 
     def configure(app: FastAPI) -> None:
         apps.append(app)
@@ -82,6 +89,7 @@ def build() -> ServiceSpec:
             proxy.router,
             auth.router,
             password_resets.router,
+            email_addresses.router,
             web_sessions.router,
             me.router,
             workspaces.router,
@@ -97,6 +105,16 @@ def build() -> ServiceSpec:
         # Every gateway instance needs every pushed event for its own clients: its own queue.
         subscriptions=[
             InstanceSubscription("gateway.push", PUSHED_EVENTS, hub.publish, parse_pushed),
+            # The owners hear of changes an intruder would make (ADR 0025).
+            Subscription.of(
+                "gateway.notices",
+                {
+                    SupplierProfileUpdated: notices.supplier_profile_updated,
+                    PluginConfigured: notices.plugin_configured,
+                    UserLockedOut: notices.user_locked_out,
+                    PasswordReset: notices.password_reset,
+                },
+            ),
         ],
         background=[upstream_clients],
         configure_app=configure,
@@ -128,6 +146,7 @@ def configure_tokens(app: FastAPI, settings: GatewaySettings) -> None:
         reset_per_address=RateLimiter(settings.password_resets_per_address_hour, window=3600),
     )
     app.state.mail = MailTemplates(MAIL, settings.public_url)
+    app.state.address_mail = AddressMail(app.state.mail, settings)
     app.state.invitation_mail = InvitationMail(
         app.state.mail, RateLimiter(settings.invitation_resends_per_hour, window=3600)
     )

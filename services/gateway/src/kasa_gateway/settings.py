@@ -102,6 +102,15 @@ class GatewaySettings(ServiceSettings):
         validation_alias="PASSWORD_RESETS_PER_ADDRESS_PER_HOUR",
         description="Reset requests one address may make per hour, whatever the email (429)",
     )
+    email_verification_hours: int = Field(
+        default=48, ge=1, le=30 * 24, validation_alias="EMAIL_VERIFICATION_HOURS"
+    )
+    email_verifications_per_account_hour: int = Field(
+        default=5,
+        ge=1,
+        validation_alias="EMAIL_VERIFICATIONS_PER_ACCOUNT_PER_HOUR",
+        description="Verification mails one account may ask for per hour (429 beyond)",
+    )
     max_body_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, validation_alias="MAX_BODY_BYTES"
     )

@@ -9,8 +9,17 @@ from uuid import UUID
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kasa_gateway.app.email_addresses import AddressMail
 from kasa_gateway.app.invitations import InvitationMail
-from kasa_gateway.db.tables import Invitation, Membership, RefreshToken, User, WebSession, Workspace
+from kasa_gateway.db.tables import (
+    EmailVerification,
+    Invitation,
+    Membership,
+    RefreshToken,
+    User,
+    WebSession,
+    Workspace,
+)
 from kasa_gateway.domain.login_throttle import Failure, Throttle, ThrottlePolicy, after_failure
 from kasa_gateway.domain.rate_limits import Limiters
 from kasa_gateway.main import MAIL
@@ -39,6 +48,7 @@ class FakeIdentities:
         self.refresh_tokens: dict[UUID, RefreshToken] = {}
         self.web_sessions: dict[UUID, WebSession] = {}
         self.invitations: dict[UUID, Invitation] = {}
+        self.verifications: dict[UUID, EmailVerification] = {}
         self.throttles: dict[tuple[str, str], Throttle] = {}
         self.revoked: list[tuple[list[UUID], datetime]] = []
 
@@ -59,6 +69,9 @@ class FakeIdentities:
             elif isinstance(row, Invitation):
                 row.accepted_at = row.revoked_at = None
                 self.invitations[row.id] = row
+            elif isinstance(row, EmailVerification):
+                row.used_at = None
+                self.verifications[row.id] = row
             else:
                 raise TypeError(row)
 
@@ -194,6 +207,32 @@ class FakeIdentities:
             key=lambda i: i.created_at,
         )
 
+    async def email_verification_by_token(self, token_hash):
+        return next((v for v in self.verifications.values() if v.token_hash == token_hash), None)
+
+    async def email_verifications_since(self, user_id, since):
+        return sum(
+            v.user_id == user_id and v.created_at >= since for v in self.verifications.values()
+        )
+
+    async def pending_email(self, user_id, now):
+        user = self.users.get(user_id)
+        waiting = [
+            v
+            for v in self.verifications.values()
+            if user
+            and v.user_id == user_id
+            and v.used_at is None
+            and v.expires_at > now
+            and v.email != user.email
+        ]
+        return max(waiting, key=lambda v: v.created_at).email if waiting else None
+
+    async def end_email_verifications(self, user_id, now, email=None):
+        for v in self.verifications.values():
+            if v.user_id == user_id and v.used_at is None and email in (None, v.email):
+                v.used_at = now
+
 
 class FakeStore:
     """``IdentityStore`` whose every unit of work sees the same in-memory identities."""
@@ -240,8 +279,16 @@ def limiters() -> Limiters:
     )
 
 
-def principal_of(user: User, workspace_id: UUID, role: str = "owner") -> Principal:
-    return Principal(user_id=user.id, workspace_id=workspace_id, role=role, name=user.name)
+def principal_of(
+    user: User, workspace_id: UUID, role: str = "owner", *, email_verified: bool = True
+) -> Principal:
+    return Principal(
+        user_id=user.id,
+        workspace_id=workspace_id,
+        role=role,
+        name=user.name,
+        email_verified=email_verified,
+    )
 
 
 class RecordedMail(InvitationMail):
@@ -258,3 +305,19 @@ class RecordedMail(InvitationMail):
 @pytest.fixture
 def mail(settings: GatewaySettings) -> RecordedMail:
     return RecordedMail(settings)
+
+
+class RecordedAddressMail(AddressMail):
+    """The verification mail as the use cases queue it, kept in a list."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        super().__init__(MailTemplates(MAIL, settings.public_url), settings)
+        object.__setattr__(self, "queued", [])
+
+    async def queue(self, session: Any, mail: Mail) -> None:
+        self.queued.append(mail)
+
+
+@pytest.fixture
+def address_mail(settings: GatewaySettings) -> RecordedAddressMail:
+    return RecordedAddressMail(settings)

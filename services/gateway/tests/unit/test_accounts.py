@@ -19,17 +19,23 @@ from kasa_gateway.domain.errors import (
     WeakPassword,
     WrongCredentials,
 )
+from kasa_gateway.settings import GatewaySettings
 from kasa_servicekit.ids import new_id
 from kasa_servicekit.rate_limits import RateLimiter
 
-from .conftest import PASSWORD, principal_of
+from .conftest import PASSWORD, RecordedAddressMail, principal_of
 
 
-async def register(store, events, limiters, email="Eva@Example.com"):
+def address_mail() -> RecordedAddressMail:
+    return RecordedAddressMail(GatewaySettings(DATABASE_URL="sqlite+aiosqlite:///:memory:"))
+
+
+async def register(store, events, limiters, email="Eva@Example.com", mail=None):
     return await accounts.register(
         store,
         events,
         limiters,
+        mail or address_mail(),
         address="10.0.0.1",
         email=email,
         password=PASSWORD,
@@ -67,6 +73,7 @@ async def test_a_weak_password_is_refused_with_its_reasons(store, events, limite
             store,
             events,
             limiters,
+            address_mail(),
             address="10.0.0.1",
             email="eva@example.com",
             password="eva@example.com",

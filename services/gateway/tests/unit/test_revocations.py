@@ -148,11 +148,14 @@ async def test_the_same_role_again_ends_nothing(store, events, settings, team):
     assert announced(events) == []
 
 
-async def test_a_reused_refresh_token_announces_its_family(store, events, limiters, settings, keys):
+async def test_a_reused_refresh_token_announces_its_family(
+    store, events, limiters, settings, keys, address_mail
+):
     await accounts.register(
         store,
         events,
         limiters,
+        address_mail,
         address="10.0.0.1",
         email="ada@example.com",
         password=PASSWORD,

@@ -97,6 +97,11 @@ def problem_text(problem: ApiProblem) -> str:
     """What to tell the person when the API refused for a reason that is not one field."""
     if problem.status == 409:
         return _("This conflicts with the current state: %(detail)s", detail=_detail(problem))
+    if problem.status == 403 and problem.problem.get("reason") == "email_unverified":
+        return _(
+            "Verify your email address first: open the link we sent you, or ask for a new one "
+            "on your profile."
+        )
     if problem.status == 403:
         return _("You are not allowed to do this in this workspace.")
     if problem.status == 404:

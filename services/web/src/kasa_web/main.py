@@ -24,6 +24,7 @@ from kasa_web.pages import (
     bank,
     clients,
     dashboard,
+    email_addresses,
     health,
     holdings,
     invitations,
@@ -32,6 +33,7 @@ from kasa_web.pages import (
     loans,
     matching,
     operator,
+    operator_mail,
     preferences,
     profile,
     reports,
@@ -51,6 +53,7 @@ ROUTERS = [
     preferences.router,
     dashboard.router,
     profile.router,
+    email_addresses.router,
     time.router,
     clients.router,
     invoice_mail.router,
@@ -66,6 +69,7 @@ ROUTERS = [
     audit.router,
     workspace_admin.router,
     operator.router,
+    operator_mail.router,
 ]
 
 

@@ -1,5 +1,5 @@
-"""Talking to the services' internal /ops endpoints (``get_json`` is the kit's, shared with
-the gateway's operator API)."""
+"""Talking to the services' internal /ops endpoints (``get_json`` and ``post_json`` are the
+kit's, shared with the gateway's operator API)."""
 
 import json
 from collections.abc import Awaitable, Callable
@@ -8,14 +8,9 @@ from typing import Any
 import httpx
 
 from kasa_ops.config import OpsConfig
-from kasa_servicekit.ops_client import get_json
+from kasa_servicekit.ops_client import get_json, post_json
 
-
-async def post_json(config: OpsConfig, service: str, path: str, body: dict[str, Any]) -> Any:
-    async with httpx.AsyncClient(timeout=60, headers=config.headers) as client:
-        response = await client.post(config.url(service) + path, json=body)
-        response.raise_for_status()
-        return response.json()
+__all__ = ["audit_archive_reader", "get_json", "post_json", "service_queues"]
 
 
 async def service_queues(config: OpsConfig, service: str) -> dict[str, list[str]]:

@@ -128,6 +128,39 @@ class PasswordReset(FromClient):
     user_id: UUID
 
 
+class EmailVerified(EventPayload):
+    """A person proved the address of their account through the link mailed to it."""
+
+    event_type = "identity.user.email_verified"
+    entity_type = "user"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+
+
+class EmailChangeRequested(EventPayload):
+    """A person asked to change their address; a link went to the new one, which takes over
+    only once it is opened."""
+
+    event_type = "identity.user.email_change_requested"
+    entity_type = "user"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+    email: str = Field(max_length=320, description="the new address, not yet proven")
+
+
+class EmailChanged(EventPayload):
+    """A person's new address was proven and replaced the old one, which was told."""
+
+    event_type = "identity.user.email_changed"
+    entity_type = "user"
+    entity_id_field = "user_id"
+
+    user_id: UUID
+    changes: dict[str, FieldChange] = Field(default_factory=dict)
+
+
 class ProfileChanged(EventPayload):
     """A person changed their own profile: their name or the language Kasa speaks to them."""
 
@@ -248,12 +281,15 @@ SPECS = [
     EventSpec(UserRegistered, "gateway", ("audit",)),
     EventSpec(UserLoggedIn, "gateway", ("audit",)),
     EventSpec(UserLoggedOut, "gateway", ("audit",)),
-    EventSpec(UserLockedOut, "gateway", ("audit",)),
+    EventSpec(UserLockedOut, "gateway", ("audit", "gateway")),
     EventSpec(PasswordResetRequested, "gateway", ("audit",)),
-    EventSpec(PasswordReset, "gateway", ("audit",)),
+    EventSpec(PasswordReset, "gateway", ("audit", "gateway")),
     EventSpec(UserSignInFailed, "gateway", ("audit",)),
     EventSpec(PasswordChanged, "gateway", ("audit",)),
     EventSpec(ProfileChanged, "gateway", ("audit",)),
+    EventSpec(EmailVerified, "gateway", ("audit",)),
+    EventSpec(EmailChangeRequested, "gateway", ("audit",)),
+    EventSpec(EmailChanged, "gateway", ("audit",)),
     EventSpec(WorkspaceCreated, "gateway", ("audit",)),
     EventSpec(MemberInvited, "gateway", ("audit",)),
     EventSpec(InvitationRevoked, "gateway", ("audit",)),

@@ -162,5 +162,5 @@ SPECS = [
     EventSpec(SyncCompleted, "integrations", ("audit",)),
     EventSpec(SyncFailed, "integrations", ("audit",)),
     EventSpec(SyncCancelled, "integrations", ("audit",)),
-    EventSpec(PluginConfigured, "integrations", ("audit",)),
+    EventSpec(PluginConfigured, "integrations", ("audit", "gateway")),
 ]

@@ -297,7 +297,7 @@ SPECS = [
     EventSpec(InvoicePaid, "invoicing", ("ledger", "audit", "gateway")),
     EventSpec(InvoiceSent, "invoicing", ("audit",)),
     EventSpec(ReminderSettingsChanged, "invoicing", ("audit",)),
-    EventSpec(SupplierProfileUpdated, "invoicing", ("audit",)),
+    EventSpec(SupplierProfileUpdated, "invoicing", ("audit", "gateway")),
     EventSpec(ClientCreated, "invoicing", ("audit",)),
     EventSpec(ClientUpdated, "invoicing", ("audit",)),
     EventSpec(ClientDeleted, "invoicing", ("audit",)),

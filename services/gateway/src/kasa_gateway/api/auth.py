@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from kasa_gateway.api.auth_bodies import SwitchIn, TokenIn
 from kasa_gateway.api.deps import (
+    AddressMailDep,
     ClientDep,
     Keys,
     LimitersDep,
@@ -99,15 +100,21 @@ async def revoked_sessions(store: Store, settings: Settings) -> dict[str, Any]:
     openapi_extra={MIN_ROLE: PUBLIC},
 )
 async def register(
-    body: RegisterIn, store: Store, events: Events, limiters: LimitersDep, client: ClientDep
+    body: RegisterIn,
+    store: Store,
+    events: Events,
+    limiters: LimitersDep,
+    mail: AddressMailDep,
+    client: ClientDep,
 ) -> RegisteredOut:
-    """A new account owning a new workspace. An email already taken is refused (409); the
-    registrations per address are limited (429), which bounds how many emails one address can
-    try that way."""
+    """A new account owning a new workspace; its address is mailed a link that proves it.
+    An email already taken is refused (409); the registrations per address are limited (429),
+    which bounds how many emails one address can try that way."""
     user, workspace = await accounts.register(
         store,
         events,
         limiters,
+        mail,
         address=client.address,
         user_agent=client.user_agent,
         email=body.email,

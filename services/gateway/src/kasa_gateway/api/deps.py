@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from kasa_contracts.events.identity import ADDRESS_MAX_LENGTH, USER_AGENT_MAX_LENGTH
 from kasa_gateway.app.accounts import Client
+from kasa_gateway.app.email_addresses import AddressMail
 from kasa_gateway.db.identities import IdentityStore
 from kasa_gateway.domain.rate_limits import Limiters
 from kasa_gateway.guards import client_address as resolved_address
@@ -65,5 +66,12 @@ Settings = Annotated[GatewaySettings, Depends(get_settings)]
 Keys = Annotated[KeyRing, Depends(get_keys)]
 LimitersDep = Annotated[Limiters, Depends(get_limiters)]
 Store = Annotated[IdentityStore, Depends(get_store)]
+
+
+async def get_address_mail(request: Request) -> AddressMail:
+    return request.app.state.address_mail
+
+
+AddressMailDep = Annotated[AddressMail, Depends(get_address_mail)]
 ClientAddress = Annotated[str, Depends(client_address)]
 ClientDep = Annotated[Client, Depends(client)]

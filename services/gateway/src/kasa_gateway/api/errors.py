@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from kasa_gateway.domain.errors import (
     AccountGone,
     AlreadyMember,
+    AlreadyVerified,
     BrokerUnreachable,
     DomainError,
     EmailTaken,
@@ -18,8 +19,11 @@ from kasa_gateway.domain.errors import (
     OperatorApiOff,
     RefreshRefused,
     ResetLinkRefused,
+    SameEmail,
+    ServiceUnreachable,
     TooManyAttempts,
     UnknownEntity,
+    VerificationLinkRefused,
     WeakPassword,
     WrongCredentials,
     WrongPassword,
@@ -33,6 +37,9 @@ PROBLEMS: dict[type[Exception], tuple[int, str]] = {
     NotAMember: (401, "Unauthorized"),
     RefreshRefused: (401, "Unauthorized"),
     ResetLinkRefused: (400, "Bad Request"),
+    VerificationLinkRefused: (400, "Bad Request"),
+    AlreadyVerified: (409, "Conflict"),
+    SameEmail: (409, "Conflict"),
     NotAllowed: (403, "Forbidden"),
     WrongPassword: (403, "Forbidden"),
     EmailTaken: (409, "Conflict"),
@@ -43,6 +50,7 @@ PROBLEMS: dict[type[Exception], tuple[int, str]] = {
     TooManyAttempts: (429, "Too Many Requests"),
     OperatorApiOff: (503, "Service Unavailable"),
     BrokerUnreachable: (503, "Service Unavailable"),
+    ServiceUnreachable: (503, "Service Unavailable"),
     DomainError: (400, "Bad Request"),
 }
 """Status and title of each kind of refusal; the error's message is the problem's detail."""

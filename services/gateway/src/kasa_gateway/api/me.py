@@ -32,6 +32,10 @@ class MeOut(BaseModel):
     name: str
     locale: Locale | None
     """The language Kasa speaks to this person; ``null``: whatever their browser prefers."""
+    email_verified: bool
+    """Whether the address is proven; until it is, no invitations and no mail to clients."""
+    pending_email: str | None
+    """A new address waiting for its link to be opened, if a change was asked for."""
     workspace: WorkspaceOut
 
 
@@ -51,6 +55,8 @@ async def _me(store: Store, principal: CurrentPrincipal) -> MeOut:
         email=user.email,
         name=user.name,
         locale=user.locale if user.locale in ("en", "cs") else None,
+        email_verified=user.email_verified_at is not None,
+        pending_email=found.pending_email,
         workspace=WorkspaceOut(id=workspace.id, name=workspace.name, role=found.role),
     )
 

@@ -1,18 +1,22 @@
-"""``/api/v1/operator``: the instance operator's API, what ``kasa status`` and ``kasa dlq`` do.
+"""``/api/v1/operator``: the instance operator's API, what ``kasa status``, ``kasa dlq`` and
+``kasa mail`` do.
 
 Only for instance operators (``OperatorPrincipal``: the token's ``operator`` claim), whatever
 their workspace role; everyone else gets 403. Without the operator settings it answers 503.
-Requeue and discard take a dry run that answers what they would do and changes nothing.
+Requeue, discard, retry and drop take a dry run that answers what they would do and changes
+nothing.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from kasa_gateway.api.deps import Settings
 from kasa_gateway.app import operator
-from kasa_servicekit.auth import OperatorPrincipal
+from kasa_gateway.settings import GatewaySettings
+from kasa_servicekit.auth import OperatorPrincipal, Principal
 from kasa_servicekit.dead_letters import ParkedMessage
 from kasa_servicekit.topology import parking_queue
 
@@ -196,3 +200,81 @@ async def discard(
         dry_run=body.dry_run,
     )
     return DiscardOut(dry_run=outcome.dry_run, discarded=[ParkedOut.of(m) for m in outcome.done])
+
+
+MailService = Annotated[
+    str, Path(pattern=r"^(gateway|invoicing)$", description="A service that sends mail")
+]
+MailStatusQuery = Annotated[
+    Literal["parked", "queued", "sent", "dropped"],
+    Query(description="Which of the mail to list; parked by default"),
+]
+
+
+class MailOut(BaseModel):
+    id: str
+    kind: str
+    recipient: str
+    subject: str
+    status: str
+    attempts: int
+    last_error: str | None = None
+    created_at: str | None = None
+    sent_at: str | None = None
+    next_attempt_at: str | None = None
+
+
+class ServiceMailOut(BaseModel):
+    counts: dict[str, int] = {}
+    """How much of the service's mail is queued, sent, parked and dropped."""
+    smtp_configured: bool | None = None
+    """Whether the service has an SMTP server to deliver to; without one, mail waits."""
+    items: list[MailOut] = []
+    error: str | None = None
+    """Why the service's ops listener could not be read."""
+
+
+class MailSelectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[UUID] | None = Field(default=None, min_length=1, max_length=1000)
+    """Only these parked mails; leave it out for all of them."""
+    dry_run: bool = False
+
+
+@router.get("/mail", response_model=dict[str, ServiceMailOut])
+async def mail(
+    _: OperatorPrincipal, settings: Settings, status: MailStatusQuery = "parked"
+) -> dict[str, Any]:
+    """What ``kasa mail list`` shows: each mail-sending service's counts and its mail of
+    ``status``, newest first."""
+    return await operator.mail(settings, status)
+
+
+@router.post("/mail/{service}/retry")
+async def retry_mail(
+    service: MailService, body: MailSelectionIn, principal: OperatorPrincipal, settings: Settings
+) -> dict[str, Any]:
+    """Send parked mail again, as ``kasa mail retry``: its attempts start over."""
+    return await _mail_action(service, "retry", body, principal, settings)
+
+
+@router.post("/mail/{service}/drop")
+async def drop_mail(
+    service: MailService, body: MailSelectionIn, principal: OperatorPrincipal, settings: Settings
+) -> dict[str, Any]:
+    """Give parked mail up for good, as ``kasa mail drop``: kept as dropped, its body cleared."""
+    return await _mail_action(service, "drop", body, principal, settings)
+
+
+async def _mail_action(
+    service: str,
+    action: str,
+    body: MailSelectionIn,
+    principal: Principal,
+    settings: GatewaySettings,
+) -> dict[str, Any]:
+    ids = [str(i) for i in body.ids] if body.ids else None
+    return await operator.mail_action(
+        settings, principal, service, action, ids=ids, dry_run=body.dry_run
+    )

@@ -17,6 +17,8 @@ from kasa_contracts.events.identity import (
     UserRegistered,
     UserSignInFailed,
 )
+from kasa_gateway.app.actors import SYSTEM, user_actor
+from kasa_gateway.app.email_addresses import AddressMail, mail_link
 from kasa_gateway.app.revocations import announce
 from kasa_gateway.db.identities import Identities, IdentityStore
 from kasa_gateway.db.tables import Membership, RefreshToken, User, Workspace
@@ -41,12 +43,6 @@ from kasa_servicekit.auth import Principal
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.events import At, EventWriter
 from kasa_servicekit.ids import new_id
-
-SYSTEM = Actor(type="system", id="gateway")
-
-
-def user_actor(user: User) -> Actor:
-    return Actor(type="user", id=str(user.id), name=user.name)
 
 
 def throttle_policy(settings: GatewaySettings) -> ThrottlePolicy:
@@ -89,6 +85,7 @@ async def register(
     store: IdentityStore,
     events: EventWriter,
     limiters: Limiters,
+    mail: AddressMail,
     *,
     address: str,
     email: str,
@@ -97,10 +94,9 @@ async def register(
     workspace_name: str,
     user_agent: str | None = None,
 ) -> tuple[User, Workspace]:
-    """A new account owning a new workspace.
+    """A new account owning a new workspace; its address is mailed a link that proves it.
 
-    A taken email is refused as such (409): until Kasa sends email it cannot answer both
-    cases alike and tell the owner instead. The per-address limit, checked first, bounds how
+    A taken email is refused as such (409). The per-address limit, checked first, bounds how
     many emails one address can probe that way."""
     decision = limiters.register_per_address.hit(throttle_key(address))
     if not decision.allowed:
@@ -126,6 +122,7 @@ async def register(
             user_agent=user_agent,
         )
         await events.write(tx.session, registered, on=At(workspace.id, user_actor(user)))
+        await mail_link(tx, mail, user, email, workspace.id, now)
     return user, workspace
 
 
@@ -234,6 +231,7 @@ async def issue_tokens(
         role=membership.role,
         session_id=family_id,
         operator=user.instance_operator,
+        email_verified=user.email_verified_at is not None,
         now=now,
     )
     return IssuedTokens(access, refresh, expires_in, family_id)

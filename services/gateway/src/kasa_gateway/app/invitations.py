@@ -20,7 +20,7 @@ from kasa_gateway.domain.errors import AlreadyMember, NotAllowed, TooManyAttempt
 from kasa_gateway.domain.roles import can_assign
 from kasa_gateway.settings import GatewaySettings
 from kasa_gateway.tokens.opaque import new_secret, secret_hash
-from kasa_servicekit.auth import Principal
+from kasa_servicekit.auth import Principal, require_verified_email
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.events import At, EventWriter
 from kasa_servicekit.ids import new_id
@@ -59,7 +59,9 @@ async def invite(
     email: str,
     role: str,
 ) -> Invited:
-    """Invite an email address to the current workspace (owners and admins)."""
+    """Invite an email address to the current workspace (owners and admins) whose own
+    address is proven: an invitation is mail in their name."""
+    require_verified_email(principal, "invite anyone")
     email = email.lower()
     token = new_secret()
     now = utcnow()
@@ -139,6 +141,7 @@ async def resend(
     ``invitation_days`` again, also when it had expired. Recorded as the same invitation
     made again, and mailed again: at most ``INVITATION_RESENDS_PER_HOUR`` times an hour.
     """
+    require_verified_email(principal, "invite anyone")
     decision = mail.resends.hit(f"invitation:{invitation_id}")
     if not decision.allowed:
         raise TooManyAttempts("this invitation was sent again too often", decision.retry_after)

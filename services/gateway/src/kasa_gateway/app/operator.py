@@ -1,20 +1,28 @@
-"""The instance operator's actions: what ``kasa status`` and ``kasa dlq`` do, for the operator
-API, through the kit's one implementation and with the gateway's operator settings.
+"""The instance operator's actions: what ``kasa status``, ``kasa dlq`` and ``kasa mail`` do,
+for the operator API, through the kit's one implementation and with the gateway's operator
+settings.
 
-A requeue or discard is logged with the operator who asked (the instance is no workspace, so
-its audit trail has no place for it).
+A requeue, discard, retry or drop is logged with the operator who asked (the instance is no
+workspace, so its audit trail has no place for it).
 """
 
 import logging
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from kasa_gateway.domain.errors import BrokerUnreachable, OperatorApiOff, UnknownEntity
+import httpx
+
+from kasa_gateway.domain.errors import (
+    BrokerUnreachable,
+    OperatorApiOff,
+    ServiceUnreachable,
+    UnknownEntity,
+)
 from kasa_gateway.settings import GatewaySettings
 from kasa_servicekit import dead_letters, system_status
 from kasa_servicekit.auth import Principal
 from kasa_servicekit.dead_letters import Outcome, ParkedMessage
-from kasa_servicekit.ops_client import OpsTargets
+from kasa_servicekit.ops_client import MAIL_SERVICES, OpsTargets, get_json, post_json
 
 log = logging.getLogger("kasa.gateway.operator")
 T = TypeVar("T")
@@ -132,3 +140,47 @@ async def discard(
             ", ".join(outcome.ids),
         )
     return outcome
+
+
+async def mail(settings: GatewaySettings, status: str) -> dict[str, Any]:
+    """Each mail-sending service's counts and its mail of ``status``, as ``kasa mail list``;
+    a service that does not answer is reported with the reason, the others still are."""
+    where = targets(settings)
+    found: dict[str, Any] = {}
+    for service in MAIL_SERVICES:
+        try:
+            found[service] = await get_json(where, service, "/ops/mail", status=status)
+        except httpx.HTTPError as exc:
+            found[service] = {"error": f"{type(exc).__name__}: {exc}"}
+    return found
+
+
+async def mail_action(
+    settings: GatewaySettings,
+    operator: Principal,
+    service: str,
+    action: str,
+    *,
+    ids: list[str] | None,
+    dry_run: bool,
+) -> dict[str, Any]:
+    """Retry or drop a service's parked mail (``ids``, or all of it), as ``kasa mail``."""
+    if service not in MAIL_SERVICES:
+        raise UnknownEntity(f"the mail of {service}")
+    body = {"ids": ids, "dry_run": dry_run}
+    try:
+        done: dict[str, Any] = await post_json(
+            targets(settings), service, f"/ops/mail/{action}", body
+        )
+    except httpx.HTTPError as exc:
+        raise ServiceUnreachable(f"{service} did not answer: {type(exc).__name__}") from exc
+    if not dry_run:
+        log.info(
+            "operator %s: mail %s at %s: %s (%s)",
+            operator.user_id,
+            action,
+            service,
+            done,
+            ", ".join(ids) if ids else "every parked mail",
+        )
+    return done

@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from kasa_contracts.events.identity import PasswordReset as PasswordWasReset
 from kasa_contracts.events.identity import PasswordResetRequested
-from kasa_gateway.app.accounts import SYSTEM, Client, check_password, user_actor
+from kasa_gateway.app.accounts import Client, check_password
+from kasa_gateway.app.actors import SYSTEM, user_actor
 from kasa_gateway.app.revocations import announce
 from kasa_gateway.db.identities import IdentityStore
 from kasa_gateway.db.tables import PasswordReset

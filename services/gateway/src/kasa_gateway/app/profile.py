@@ -16,6 +16,7 @@ from kasa_gateway.domain.rate_limits import Limiters
 from kasa_gateway.settings import GatewaySettings
 from kasa_gateway.tokens.passwords import hash_password, verify_password
 from kasa_servicekit.auth import Principal
+from kasa_servicekit.db import utcnow
 from kasa_servicekit.events import EventWriter
 
 
@@ -24,6 +25,8 @@ class Me:
     user: User
     workspace: Workspace
     role: str
+    pending_email: str | None = None
+    """The address a change waits to move to, until its link is opened."""
 
 
 async def me(store: IdentityStore, principal: Principal) -> Me:
@@ -31,9 +34,10 @@ async def me(store: IdentityStore, principal: Principal) -> Me:
     async with store.reading() as tx:
         user = await tx.user(principal.user_id)
         workspace = await tx.workspace(principal.workspace_id)
+        pending = await tx.pending_email(principal.user_id, utcnow())
     if user is None or workspace is None:
         raise AccountGone
-    return Me(user, workspace, principal.role)
+    return Me(user, workspace, principal.role, pending)
 
 
 async def update_profile(

@@ -16,8 +16,8 @@ from kasa_gateway.app.accounts import (
     authenticate,
     logged_in,
     member_of,
-    user_actor,
 )
+from kasa_gateway.app.actors import user_actor
 from kasa_gateway.app.revocations import announce
 from kasa_gateway.db.identities import IdentityStore
 from kasa_gateway.db.tables import WebSession

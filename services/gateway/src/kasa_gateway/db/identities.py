@@ -17,6 +17,7 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_gateway.db.tables import (
+    EmailVerification,
     Invitation,
     LoginFailures,
     Membership,
@@ -366,6 +367,49 @@ class Identities:
             .values(used_at=now)
         )
 
+    async def email_verification_by_token(self, token_hash: str) -> EmailVerification | None:
+        return await self.session.scalar(
+            select(EmailVerification)
+            .where(EmailVerification.token_hash == token_hash)
+            .with_for_update()
+        )
+
+    async def email_verifications_since(self, user_id: UUID, since: datetime) -> int:
+        """How many verification mails the account was sent since ``since``."""
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(EmailVerification)
+            .where(EmailVerification.user_id == user_id, EmailVerification.created_at >= since)
+        )
+        return int(count or 0)
+
+    async def pending_email(self, user_id: UUID, now: datetime) -> str | None:
+        """The address the account last asked to change to, while its link still works."""
+        found = await self.session.scalar(
+            select(EmailVerification.email)
+            .join(User, User.id == EmailVerification.user_id)
+            .where(
+                EmailVerification.user_id == user_id,
+                EmailVerification.used_at.is_(None),
+                EmailVerification.expires_at > now,
+                EmailVerification.email != User.email,
+            )
+            .order_by(EmailVerification.created_at.desc())
+            .limit(1)
+        )
+        return found
+
+    async def end_email_verifications(
+        self, user_id: UUID, now: datetime, email: str | None = None
+    ) -> None:
+        """The account's pending links (only those proving ``email``, if given) stop working."""
+        query = update(EmailVerification).where(
+            EmailVerification.user_id == user_id, EmailVerification.used_at.is_(None)
+        )
+        if email is not None:
+            query = query.where(EmailVerification.email == email)
+        await self.session.execute(query.values(used_at=now))
+
     async def revoke_all_sessions(self, user_id: UUID) -> list[UUID]:
         return await self.revoke_other_sessions(user_id, keep=None)
 
@@ -424,6 +468,8 @@ class LiveWebSession:
     role: str
     operator: bool = False
     """The user is an instance operator: the session's tokens carry the claim."""
+    email_verified: bool = False
+    """The user proved their address: the session's tokens carry the claim."""
 
 
 async def load_web_session(db: Database, token_hash: str) -> LiveWebSession | None:
@@ -431,7 +477,13 @@ async def load_web_session(db: Database, token_hash: str) -> LiveWebSession | No
     async with db.sessions() as session:
         row = (
             await session.execute(
-                select(WebSession, User.name, Membership.role, User.instance_operator)
+                select(
+                    WebSession,
+                    User.name,
+                    Membership.role,
+                    User.instance_operator,
+                    User.email_verified_at,
+                )
                 .join(User, User.id == WebSession.user_id)
                 .join(
                     Membership,
@@ -449,7 +501,7 @@ async def load_web_session(db: Database, token_hash: str) -> LiveWebSession | No
         ).first()
     if row is None:
         return None
-    web, name, role, operator = row
+    web, name, role, operator, verified_at = row
     now = utcnow()
     if web.last_seen_at is None or web.last_seen_at < now - SEEN_EVERY:
         # At most once a minute per session: a page's requests stay reads.
@@ -457,4 +509,6 @@ async def load_web_session(db: Database, token_hash: str) -> LiveWebSession | No
             await session.execute(
                 update(WebSession).where(WebSession.id == web.id).values(last_seen_at=now)
             )
-    return LiveWebSession(web.id, web.user_id, name, web.workspace_id, role, bool(operator))
+    return LiveWebSession(
+        web.id, web.user_id, name, web.workspace_id, role, bool(operator), verified_at is not None
+    )

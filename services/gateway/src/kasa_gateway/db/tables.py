@@ -31,6 +31,9 @@ class User(Base):
         server_default=false(),
         comment="may operate the instance (status, parked messages); granted by a command",
     )
+    email_verified_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime, comment="when the owner of the address proved it; none: not yet"
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -133,6 +136,21 @@ class PasswordReset(Base):
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     requested_from: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class EmailVerification(Base):
+    """A link that proves an address: the account's own (after sign-up) or the one it asked to
+    change to. Its token is kept only as a hash, works once and expires."""
+
+    __tablename__ = "email_verifications"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), comment="the address the link proves")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

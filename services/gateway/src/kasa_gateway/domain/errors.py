@@ -70,6 +70,20 @@ class ResetLinkRefused(DomainError):
     detail = "this reset link is not valid any more; ask for a new one"
 
 
+class VerificationLinkRefused(DomainError):
+    """The verification link is unknown, expired or was already used: all look the same."""
+
+    detail = "this verification link is not valid any more; ask for a new one"
+
+
+class AlreadyVerified(DomainError):
+    detail = "this address is verified already"
+
+
+class SameEmail(DomainError):
+    detail = "this is the address of your account already"
+
+
 class WeakPassword(DomainError):
     """The password breaks the policy; ``problems`` says how."""
 
@@ -92,6 +106,10 @@ class OperatorApiOff(DomainError):
     def __init__(self, missing: list[str]) -> None:
         super().__init__(f"the operator API is not configured: set {', '.join(missing)}")
         self.missing = missing
+
+
+class ServiceUnreachable(DomainError):
+    """A service's ops listener did not answer the operator API."""
 
 
 class BrokerUnreachable(DomainError):

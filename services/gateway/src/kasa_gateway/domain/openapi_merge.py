@@ -21,6 +21,7 @@ PUBLIC_OPERATIONS = {
     ("post", "/api/v1/auth/logout"),
     ("post", "/api/v1/auth/password-reset"),
     ("post", "/api/v1/auth/password-reset/confirm"),
+    ("post", "/api/v1/auth/verify-email"),
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 

@@ -22,11 +22,13 @@ SIGN_IN_PATHS = frozenset(
         "/api/v1/auth/register",
         "/api/v1/auth/password-reset",
         "/api/v1/auth/password-reset/confirm",
+        "/api/v1/auth/verify-email",
         # The web application's forms, which call the ones above for the browser.
         "/sign-in",
         "/sign-up",
         "/forgot-password",
         "/reset-password",
+        "/verify-email",
     }
 )
 

@@ -1,7 +1,9 @@
 """Access tokens: short-lived signed JWTs that every service verifies on its own.
 
 Each carries ``sid``, the session it was issued for: a refresh-token family or a web session,
-and ``operator: true`` when (and only when) the user is an instance operator.
+``operator: true`` when (and only when) the user is an instance operator, and
+``email_verified: true`` once the user proved their address (mail to clients and invitations
+want it).
 """
 
 from dataclasses import dataclass
@@ -10,7 +12,7 @@ from uuid import UUID
 
 from kasa_gateway.settings import GatewaySettings
 from kasa_gateway.tokens.signing_keys import KeyRing
-from kasa_servicekit.auth import OPERATOR
+from kasa_servicekit.auth import EMAIL_VERIFIED, OPERATOR
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.ids import new_id
 
@@ -33,6 +35,7 @@ def access_token(
     role: str,
     session_id: UUID,
     operator: bool = False,
+    email_verified: bool = False,
     now: datetime | None = None,
 ) -> tuple[str, int]:
     """A signed access token and its lifetime in seconds."""
@@ -52,4 +55,6 @@ def access_token(
     }
     if operator:
         claims[OPERATOR] = True
+    if email_verified:
+        claims[EMAIL_VERIFIED] = True
     return keys.sign(claims), int(lifetime.total_seconds())

@@ -58,6 +58,11 @@ class WebSessions:
         """After this gateway changed the session (signed out, moved): look it up again."""
         self._live = {k: v for k, v in self._live.items() if v[1].id != session_id}
 
+    def forget_user(self, user_id: UUID) -> None:
+        """After this gateway changed what a user's tokens say (a proven address): look every
+        session of theirs up again."""
+        self._live = {k: v for k, v in self._live.items() if v[1].user_id != user_id}
+
     def token(self, live: LiveWebSession) -> str:
         now = time.monotonic()
         known = self._minted.get(live)
@@ -72,6 +77,7 @@ class WebSessions:
             role=live.role,
             session_id=live.id,
             operator=live.operator,
+            email_verified=live.email_verified,
         )
         self._minted = _bounded(self._minted, self.size, now)
         self._minted[live] = (now + self.reuse_seconds, token)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from kasa_invoicing.app import invoice_mail
 from kasa_invoicing.db.invoices import InvoiceRows
-from kasa_servicekit.auth import CurrentPrincipal, MemberPrincipal
+from kasa_servicekit.auth import CurrentPrincipal, MemberPrincipal, require_verified_email
 from kasa_servicekit.service import Db, Events
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
@@ -77,7 +77,9 @@ async def send_invoice(
 ) -> SendOut:
     """Mail the issued invoice to its client: the PDF attached, a portal link, the amount,
     due date, variable symbol and payment QR code in the body, in the client's language.
-    Queued now and delivered by the mail relay; each send is kept and audited."""
+    Queued now and delivered by the mail relay; each send is kept and audited. The sender's
+    email address must be verified (403 until it is)."""
+    require_verified_email(principal, "send mail to clients")
     async with db.transaction() as session:
         sent = await invoice_mail.send(
             InvoiceRows(session, principal.workspace_id),

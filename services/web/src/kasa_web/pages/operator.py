@@ -30,7 +30,8 @@ CONFIRM_LIMIT = 500
 ACTIONS = ("requeue", "discard")
 
 
-def _operator(viewer: Viewer) -> Viewer:
+def operator_only(viewer: Viewer) -> Viewer:
+    """The instance operator; anyone else gets the 404 page."""
     if not viewer.principal.operator:
         raise HTTPException(404)
     return viewer
@@ -63,7 +64,7 @@ def _totals(status: dict[str, Any]) -> dict[str, int]:
 
 @router.get("/operator")
 async def overview(request: Request, api: ApiDep, viewer: SignedIn) -> Response:
-    _operator(viewer)
+    operator_only(viewer)
     status = await api.json("GET", f"{API}/status", viewer.token)
     fragment = "status" if is_htmx(request) and request.query_params.get("fragment") else None
     return render(
@@ -81,7 +82,7 @@ async def overview(request: Request, api: ApiDep, viewer: SignedIn) -> Response:
 
 @router.get("/operator/parked")
 async def parked_queues(request: Request, api: ApiDep, viewer: SignedIn) -> Response:
-    _operator(viewer)
+    operator_only(viewer)
     status = await api.json("GET", f"{API}/status", viewer.token)
     return render(
         request,
@@ -110,7 +111,7 @@ def _done_text(request: Request) -> str | None:
 
 @router.get("/operator/parked/{queue}")
 async def parked_list(request: Request, queue: str, api: ApiDep, viewer: SignedIn) -> Response:
-    _operator(viewer)
+    operator_only(viewer)
     event_type = request.query_params.get("event_type") or None
     found = await api.json(
         "GET",
@@ -142,7 +143,7 @@ def _pretty(body: str) -> str:
 async def parked_message(
     request: Request, queue: str, message_id: str, api: ApiDep, viewer: SignedIn
 ) -> Response:
-    _operator(viewer)
+    operator_only(viewer)
     message = await api.json(
         "GET", f"{_queue_path(queue)}/{quote(message_id, safe='')}", viewer.token
     )
@@ -169,7 +170,7 @@ async def confirm(
     request: Request, queue: str, action: str, api: ApiDep, viewer: SignedIn
 ) -> Response:
     """The dry run first: what a requeue or discard would do, and a button that does it."""
-    _operator(viewer)
+    operator_only(viewer)
     _action(action)
     message_id = request.query_params.get("message_id")
     event_type = request.query_params.get("event_type") or None
@@ -199,7 +200,7 @@ async def confirm(
 @router.post("/operator/parked/{queue}/{action}")
 async def act(request: Request, queue: str, action: str, api: ApiDep, viewer: SignedIn) -> Response:
     """Do what the dry run showed: exactly the messages it listed, by their ids."""
-    _operator(viewer)
+    operator_only(viewer)
     _action(action)
     form = await request.form()
     ids = [str(value) for value in form.getlist("message_id") if str(value)]

@@ -1,4 +1,5 @@
-"""The person's profile (name, language, password) and their workspaces."""
+"""The person's profile (name, language, password; the address is in ``email_addresses``)
+and their workspaces."""
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -15,15 +16,21 @@ from kasa_web.viewer import SignedIn, remember_language
 router = APIRouter(include_in_schema=False)
 
 
-def _profile_page(
-    request: Request, profile: Form | None = None, password: Form | None = None, status: int = 200
+def profile_page_with(
+    request: Request,
+    profile: Form | None = None,
+    password: Form | None = None,
+    email: Form | None = None,
+    status: int = 200,
 ) -> Response:
+    """The profile page, with the refused form (if any) showing its errors."""
     return render(
         request,
         "profile/index.html",
         {
             "profile": profile or Form(),
             "password": password or Form(),
+            "email_form": email or Form(),
             "languages": [(code, LANGUAGE_NAMES[code]) for code in LOCALES],
         },
         status_code=status,
@@ -32,7 +39,7 @@ def _profile_page(
 
 @router.get("/profile")
 async def profile_page(request: Request, _viewer: SignedIn) -> Response:
-    return _profile_page(request)
+    return profile_page_with(request)
 
 
 @router.post("/profile")
@@ -43,7 +50,7 @@ async def save_profile(request: Request, api: ApiDep, viewer: SignedIn) -> Respo
     try:
         await api.json("PATCH", "/api/v1/me", viewer.token, json=body)
     except ApiProblem as problem:
-        return _profile_page(request, profile=form.refused(problem), status=422)
+        return profile_page_with(request, profile=form.refused(problem), status=422)
     request.app.state.profiles.forget(viewer.principal.user_id)
     response = redirect(request, "/profile?done=1")
     remember_language(response, body["locale"])
@@ -77,7 +84,7 @@ async def change_password(request: Request, api: ApiDep, viewer: SignedIn) -> Re
                 form.error("", problem_text(problem))
         else:
             return redirect(request, "/profile?done=password")
-    return _profile_page(request, password=form, status=422)
+    return profile_page_with(request, password=form, status=422)
 
 
 @router.get("/workspaces")

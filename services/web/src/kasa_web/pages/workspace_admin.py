@@ -141,7 +141,8 @@ async def invite(request: Request, api: ApiDep, viewer: SignedIn) -> Response:
     try:
         created = await api.json("POST", "/api/v1/invitations", viewer.token, json=body)
     except ApiProblem as exc:
-        if exc.status not in (400, 409, 422):
+        unverified = exc.status == 403 and exc.problem.get("reason") == "email_unverified"
+        if exc.status not in (400, 409, 422) and not unverified:
             raise
         if exc.status == 409:
             form.error("email", _("This person is already a member of the workspace."))

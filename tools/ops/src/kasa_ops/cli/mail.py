@@ -16,9 +16,7 @@ from kasa_ops.cli.options import JsonFlag
 from kasa_ops.cli.output import console, emit
 from kasa_ops.config import OpsConfig
 from kasa_ops.services import get_json, post_json
-
-MAIL_SERVICES = ("gateway", "invoicing")
-"""The services that send mail."""
+from kasa_servicekit.ops_client import MAIL_SERVICES
 
 app = typer.Typer(help="Mail the services send: parked mail, retry, drop.", no_args_is_help=True)
 
