@@ -69,3 +69,19 @@ async def test_a_person_changes_their_address_and_the_old_one_is_told(
     await web.sign_in_as_password(page, new, web.password)
     await page.goto("/profile")
     await expect(page.locator("#f-email")).to_have_value(new)
+
+
+async def test_the_verification_page_speaks_czech(browser, base_url: str, web) -> None:
+    context = await browser.new_context(base_url=base_url, locale="cs-CZ")
+    page = await context.new_page()
+    try:
+        await page.goto("/verify-email?token=made-up")
+        await expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Ověřte svou e-mailovou adresu"
+        )
+        await page.get_by_role("button", name="Ověřit mou adresu").click()
+        await expect(page.locator("#form-error")).to_contain_text("Tento odkaz už neplatí")
+        await web.assert_accessible(page)
+        await web.shot(page, "verify-refused-cs")
+    finally:
+        await context.close()

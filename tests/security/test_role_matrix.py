@@ -147,6 +147,10 @@ def body_of(
     if (method, path) == ("post", "/api/v1/me/password"):
         # The right current password, so a refusal can only be the role's.
         return {"json": {"current_password": PASSWORD, "new_password": PASSWORD}}
+    if (method, path) == ("post", "/api/v1/me/email"):
+        # The right password and an address nobody has, likewise.
+        fresh = f"matrix-{uuid.uuid4().hex[:10]}@example.com"
+        return {"json": {"email": fresh, "password": PASSWORD}}
     content = operation.get("requestBody", {}).get("content", {})
     if "application/json" in content:
         return {"json": example(content["application/json"]["schema"], components)}

@@ -11,11 +11,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import jinja2
 from babel.support import NullTranslations
 
 from kasa_servicekit.catalogs import compile_catalogs
+from kasa_servicekit.mail_outbox import Mail
 
 LOCALES = ("en", "cs")
 _REMOTE = re.compile(r"""(?:src|srcset|background)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
@@ -27,6 +29,18 @@ class RenderedMail:
     subject: str
     text: str
     html: str
+
+    def to(self, to: str, *, dedupe_key: str, kind: str, workspace_id: UUID | None) -> Mail:
+        """The outbox's mail of this message to ``to`` (see ``Mail`` for the key and kind)."""
+        return Mail(
+            dedupe_key=dedupe_key,
+            kind=kind,
+            to=to,
+            subject=self.subject,
+            text=self.text,
+            html=self.html,
+            workspace_id=workspace_id,
+        )
 
 
 class RemoteContentError(ValueError):

@@ -95,13 +95,10 @@ async def mail_link(
     )
     await mail.queue(
         tx.session,
-        Mail(
+        rendered.to(
+            email,
             dedupe_key=f"email-verification:{link.id}",
             kind="email_verification",
-            to=email,
-            subject=rendered.subject,
-            text=rendered.text,
-            html=rendered.html,
             workspace_id=workspace_id,
         ),
     )
@@ -216,13 +213,10 @@ async def _tell_old_address(
     )
     await mail.queue(
         tx.session,
-        Mail(
+        rendered.to(
+            old,
             dedupe_key=f"email-changed:{link.id}",
             kind="email_changed",
-            to=old,
-            subject=rendered.subject,
-            text=rendered.text,
-            html=rendered.html,
             workspace_id=workspace_id,
         ),
     )

@@ -111,13 +111,10 @@ async def _mail(
     )
     await mail.queue(
         tx.session,
-        Mail(
+        rendered.to(
+            invitation.email,
             dedupe_key=f"invitation:{invitation.id}:{invitation.token_hash[:16]}",
             kind="invitation",
-            to=invitation.email,
-            subject=rendered.subject,
-            text=rendered.text,
-            html=rendered.html,
             workspace_id=invitation.workspace_id,
         ),
     )

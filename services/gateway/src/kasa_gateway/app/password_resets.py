@@ -23,7 +23,7 @@ from kasa_gateway.tokens.passwords import hash_password
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.events import At, EventWriter
 from kasa_servicekit.ids import new_id
-from kasa_servicekit.mail_outbox import Mail, queue_mail
+from kasa_servicekit.mail_outbox import queue_mail
 from kasa_servicekit.mail_templates import MailTemplates
 
 RESET_PATH = "/reset-password"
@@ -82,13 +82,10 @@ async def request_reset(
         )
         await queue_mail(
             tx.session,
-            Mail(
+            rendered.to(
+                user.email,
                 dedupe_key=f"password-reset:{reset.id}",
                 kind="password_reset",
-                to=user.email,
-                subject=rendered.subject,
-                text=rendered.text,
-                html=rendered.html,
                 workspace_id=membership.workspace_id,
             ),
         )

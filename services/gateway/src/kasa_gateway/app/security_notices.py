@@ -24,7 +24,7 @@ from kasa_contracts.events.invoicing import SupplierProfileUpdated
 from kasa_gateway.db.identities import Identities
 from kasa_gateway.db.tables import User
 from kasa_servicekit.events import EventWriter
-from kasa_servicekit.mail_outbox import Mail, queue_mail
+from kasa_servicekit.mail_outbox import queue_mail
 from kasa_servicekit.mail_templates import MailTemplates
 
 AUDIT_PATH = "/audit"
@@ -117,13 +117,10 @@ class SecurityNotices:
             )
             await queue_mail(
                 session,
-                Mail(
+                rendered.to(
+                    person.email,
                     dedupe_key=f"notice:{once or event.event_id}:{person.id}",
                     kind=f"security_notice.{kind}",
-                    to=person.email,
-                    subject=rendered.subject,
-                    text=rendered.text,
-                    html=rendered.html,
                     workspace_id=event.workspace_id,
                 ),
             )
