@@ -31,7 +31,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,6 +40,7 @@ import httpx
 from kasa_localstack import infra
 from kasa_localstack.stack import PROCESSES, Stack, StackConfig, sqlite_urls
 from kasa_localstack.testing import free_port
+from kasa_web.payout_changes import WINDOW
 
 PASSWORD = "benchmark password"
 Reads = Callable[[httpx.AsyncClient], Awaitable[object]]
@@ -47,6 +48,7 @@ Reads = Callable[[httpx.AsyncClient], Awaitable[object]]
 
 def dashboard_reads(client: httpx.AsyncClient) -> Awaitable[object]:
     first = date.today().replace(day=1).isoformat()
+    since = (datetime.now(UTC) - WINDOW).isoformat()
     return asyncio.gather(
         client.get("/api/v1/dashboard"),
         client.get("/api/v1/dashboard", params={"from": first}),
@@ -54,6 +56,14 @@ def dashboard_reads(client: httpx.AsyncClient) -> Awaitable[object]:
         client.get("/api/v1/invoices", params={"overdue": "true", "limit": 8}),
         client.get("/api/v1/transactions", params={"limit": 8}),
         client.get("/api/v1/plugins"),
+        # An owner's dashboard lists the recent changes of where the money goes.
+        *(
+            client.get(
+                "/api/v1/audit-events",
+                params={"entity_type": kind, "since": since, "limit": 100},
+            )
+            for kind in ("supplier_profile", "plugin_config")
+        ),
     )
 
 

@@ -40,7 +40,7 @@ async def _nothing() -> list[PayoutChange]:
 async def dashboard(request: Request, api: ApiDep, viewer: SignedIn) -> Response:
     today = date.today()
     token = viewer.token
-    # Owners are told of every change to where the money goes (none yet sends email).
+    # Owners see every recent change to where the money goes (and are mailed it, ADR 0025).
     owner = viewer.role == "owner"
     me = str(viewer.principal.user_id)
     payout = recent_payout_changes(api, token, me) if owner else _nothing()
