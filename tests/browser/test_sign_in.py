@@ -35,7 +35,9 @@ async def test_sign_in_by_keyboard_alone_returns_to_the_page_asked_for(page: Pag
     email = await web.sign_up(page)
     await web.sign_out(page)
     await page.goto("/sign-in?next=/")
-    await page.keyboard.type(email)  # the email field has focus
+    # The email field has focus once the page is loaded; typing before then goes nowhere.
+    await expect(page.locator("#f-email")).to_be_focused()
+    await page.keyboard.type(email)
     await page.keyboard.press("Tab")
     await page.keyboard.type(web.password)
     await page.keyboard.press("Enter")
