@@ -62,12 +62,14 @@ def build() -> ServiceSpec:
     settings = GatewaySettings()
     hub = Hub()
     apps: list[FastAPI] = []
-    notices = SecurityNotices(MailTemplates(MAIL, settings.public_url))
+    # One set of templates (their catalogs compile once) for the routes and the notices.
+    mail = MailTemplates(MAIL, settings.public_url)
+    notices = SecurityNotices(mail)
 
     def configure(app: FastAPI) -> None:
         apps.append(app)
         app.state.hub = hub
-        configure_tokens(app, settings)
+        configure_tokens(app, settings, mail)
         configure_routing(app, settings)
         install_problems(app)
         log_redaction.install()  # a socket's URL may carry its token
@@ -122,7 +124,7 @@ def build() -> ServiceSpec:
     )
 
 
-def configure_tokens(app: FastAPI, settings: GatewaySettings) -> None:
+def configure_tokens(app: FastAPI, settings: GatewaySettings, mail: MailTemplates) -> None:
     keys = load_key_ring(
         settings.signing_key_file, settings.previous_key_files, create=settings.env != "production"
     )
@@ -145,7 +147,7 @@ def configure_tokens(app: FastAPI, settings: GatewaySettings) -> None:
         api_per_user=RateLimiter(settings.api_rate_per_user),
         reset_per_address=RateLimiter(settings.password_resets_per_address_hour, window=3600),
     )
-    app.state.mail = MailTemplates(MAIL, settings.public_url)
+    app.state.mail = mail
     app.state.address_mail = AddressMail(app.state.mail, settings)
     app.state.invitation_mail = InvitationMail(
         app.state.mail, RateLimiter(settings.invitation_resends_per_hour, window=3600)

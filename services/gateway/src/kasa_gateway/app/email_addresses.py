@@ -172,10 +172,9 @@ async def verify(
         if user is None or membership is None:
             raise VerificationLinkRefused
         origin = At(membership.workspace_id, user_actor(user))
-        link.used_at = now
         if link.email == user.email:
-            # Proven once is enough: the account's other links to this address die with it; a
-            # pending change to another address stays.
+            # Proven once is enough: this link and the account's others to this address die
+            # with it; a pending change to another address stays.
             await tx.end_email_verifications(user.id, now, email=user.email)
             if user.email_verified_at is None:
                 await tx.update_user(user.id, email_verified_at=now)
@@ -185,7 +184,7 @@ async def verify(
             raise EmailTaken
         old = user.email
         await tx.update_user(user.id, email=link.email, email_verified_at=now)
-        await tx.end_email_verifications(user.id, now)
+        await tx.end_email_verifications(user.id, now)  # this link and every other
         changed = EmailChanged(user_id=user.id, changes=diff({"email": old}, {"email": link.email}))
         await events.write(tx.session, changed, on=origin)
         await _tell_old_address(tx, mail, user, old, link.email, membership.workspace_id, link)
