@@ -1,5 +1,5 @@
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -42,9 +42,36 @@ class FakeMessage:
     """The publisher's broker user, as the broker validated it."""
     exchange: str | None = "kasa.events"
     acks: int = 0
+    channel: "FakeChannel | None" = None
+    delivery_tag: int = 0
 
-    async def ack(self) -> None:
-        self.acks += 1
+    async def ack(self, multiple: bool = False) -> None:
+        """As the broker acks: this delivery, or with ``multiple`` every unacked one of the
+        channel up to it. Acking a delivery twice is an error, as on a real channel."""
+        if not multiple or self.channel is None:
+            assert not self.acks, f"delivery {self.delivery_tag} acked twice"
+            self.acks += 1
+            return
+        for message in self.channel.delivered:
+            if message.delivery_tag <= self.delivery_tag and not message.acks:
+                message.acks += 1
+
+    def redelivered(self) -> "FakeMessage":
+        """The same message delivered again, under a delivery tag of its own."""
+        assert self.channel is not None
+        return self.channel.deliver(replace(self, acks=0))
+
+
+@dataclass
+class FakeChannel:
+    """The deliveries of one consumer's channel, in order, for acks with ``multiple``."""
+
+    delivered: list[FakeMessage] = field(default_factory=list)
+
+    def deliver(self, message: FakeMessage) -> FakeMessage:
+        message.channel, message.delivery_tag = self, len(self.delivered) + 1
+        self.delivered.append(message)
+        return message
 
 
 @dataclass
@@ -106,6 +133,7 @@ def transaction(external_id: str = "tx-1", **overrides: Any) -> TransactionImpor
 def published() -> Callable[..., tuple[Envelope[Any], FakeMessage]]:
     """An event as integrations published it, and its delivery to a consumer."""
     writer = EventWriter("integrations")
+    channel = FakeChannel()
 
     def make(
         payload: EventPayload | None = None,
@@ -126,7 +154,7 @@ def published() -> Callable[..., tuple[Envelope[Any], FakeMessage]]:
             user_id=user_id,
             exchange=exchange,
         )
-        return envelope, message
+        return envelope, channel.deliver(message)
 
     return make
 

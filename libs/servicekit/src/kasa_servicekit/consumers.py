@@ -467,7 +467,8 @@ class BatchingConsumer(Consumer):
     """
 
     async def run(self, channel: AbstractChannel) -> None:
-        await channel.set_qos(prefetch_count=self.prefetch)
+        # Two batches in flight: one being applied while the broker delivers the next.
+        await channel.set_qos(prefetch_count=max(self.prefetch, 2 * self.subscription.batch_size))
         queue = await channel.get_queue(self.queue, ensure=False)
         exchange = channel.default_exchange
         waiting: asyncio.Queue[AbstractIncomingMessage | None] = asyncio.Queue()
@@ -533,11 +534,14 @@ class BatchingConsumer(Consumer):
                     await self.deliver(message, exchange)
                 return
         HANDLE_SECONDS.labels(self.queue).observe((time.perf_counter() - started) / len(parsed))
-        for message, envelope, _ in parsed:
-            first = envelope.event_id in applied
-            applied.discard(envelope.event_id)
-            CONSUMED.labels(self.queue, "handled" if first else "duplicate").inc()
-            await message.ack()
+        handled = len(applied & {envelope.event_id for _, envelope, _ in parsed})
+        CONSUMED.labels(self.queue, "handled").inc(handled)
+        CONSUMED.labels(self.queue, "duplicate").inc(len(parsed) - handled)
+        # One ack for the batch: every delivery on this channel up to its last one is either
+        # in it or was acked already (batches run one after another; a message handled on its
+        # own above was acked or forwarded before this point).
+        last = max((message for message, _, _ in parsed), key=lambda m: m.delivery_tag or 0)
+        await last.ack(multiple=True)
 
 
 def consumer_for(

@@ -26,8 +26,10 @@ async def claim(session: AsyncSession, consumer: str, event_id: UUID) -> bool:
 async def claim_many(session: AsyncSession, consumer: str, event_ids: Iterable[UUID]) -> set[UUID]:
     """Claim many events at once, for batch handlers; the ids not claimed before.
 
-    One multi-row ``INSERT … ON CONFLICT DO NOTHING … RETURNING``: the same guarantees as
-    ``claim`` for each id, in the caller's transaction.
+    One ``INSERT … ON CONFLICT DO NOTHING … RETURNING`` run over all the rows: the same
+    guarantees as ``claim`` for each id, in the caller's transaction. The rows go as
+    parameters, never into the statement, so it is compiled once per process and sent as
+    multi-row pages (SQLAlchemy's "insertmanyvalues").
     """
     unique = list(dict.fromkeys(event_ids))
     if not unique:
@@ -36,10 +38,5 @@ async def claim_many(session: AsyncSession, consumer: str, event_ids: Iterable[U
     rows = [
         {"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in unique
     ]
-    stmt = (
-        dialect_insert(session, inbox)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .returning(inbox.c.event_id)
-    )
-    return set((await session.execute(stmt)).scalars())
+    stmt = dialect_insert(session, inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+    return set((await session.execute(stmt, rows)).scalars())

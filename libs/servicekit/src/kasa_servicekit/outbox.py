@@ -5,6 +5,7 @@ its events commit or roll back together. ``OutboxRelay`` is the only code that p
 RabbitMQ: it claims a batch of unpublished rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL;
 on SQLite the single ``UPDATE … RETURNING`` runs under the database's write lock), publishes
 them with publisher confirms, marks them published and keeps them for the retention window.
+Several batches are in flight at once; a row is marked only after the broker confirmed it.
 """
 
 import asyncio
@@ -53,23 +54,44 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_seconds: float = 0.5,
         retention: timedelta = timedelta(days=7),
+        depth: int = 4,
     ) -> None:
         self.db = db
         self.bus = bus
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.retention = retention
+        self.depth = depth
+        """Batches published and awaiting the broker's confirms at once."""
         self._wakeup = asyncio.Event()
 
     async def run(self) -> None:
+        """Claim and publish until cancelled, with up to ``depth`` batches awaiting confirms.
+
+        The next batch is claimed while earlier ones wait for the broker, so the pipe stays
+        full. Batches are sent in claim order on one channel; a batch that fails goes back
+        unclaimed and is sent again later, after newer ones: consumers never rely on order
+        across events (their inboxes dedupe, their handlers commute or check state).
+        """
         _wakeups.add(self._wakeup)
         backoff = 0.5
         passes = 0
+        in_flight: set[asyncio.Future[int]] = set()
         try:
             while True:
                 await self.bus.ready.wait()
+                rows: list[Any] = []
                 try:
-                    published = await self.publish_batch()
+                    if len(in_flight) < self.depth:
+                        rows = await self._claim()
+                    if rows:
+                        in_flight.add(asyncio.ensure_future(self._publish(rows)))
+                    if in_flight and (len(in_flight) >= self.depth or len(rows) < self.batch_size):
+                        done, in_flight = await asyncio.wait(
+                            in_flight, return_when=asyncio.FIRST_COMPLETED
+                        )
+                        for task in done:
+                            task.result()
                     backoff = 0.5
                 except asyncio.CancelledError:
                     raise
@@ -82,10 +104,13 @@ class OutboxRelay:
                 passes += 1
                 if passes % 1000 == 0:
                     await self.prune()
-                if published < self.batch_size:
+                if not rows and not in_flight:
                     await self._idle()
         finally:
             _wakeups.discard(self._wakeup)
+            for task in in_flight:
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _idle(self) -> None:
         try:
@@ -97,8 +122,9 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """Claim, publish and mark one batch; returns how many events were confirmed."""
         rows = await self._claim()
-        if not rows:
-            return 0
+        return await self._publish(rows) if rows else 0
+
+    async def _publish(self, rows: list[Any]) -> int:
         messages = [
             OutgoingMessage(
                 message_id=row.id,

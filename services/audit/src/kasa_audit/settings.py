@@ -8,7 +8,7 @@ from kasa_servicekit.settings import ServiceSettings
 class AuditSettings(ServiceSettings):
     service_name: str = "audit"
     batch_size: int = Field(
-        default=200,
+        default=500,
         ge=1,
         le=1000,
         validation_alias="AUDIT_BATCH_SIZE",

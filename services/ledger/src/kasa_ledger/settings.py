@@ -8,7 +8,7 @@ from kasa_servicekit.settings import ServiceSettings
 class LedgerSettings(ServiceSettings):
     service_name: str = "ledger"
     batch_size: int = Field(
-        default=100,
+        default=500,
         ge=1,
         le=1000,
         validation_alias="LEDGER_BATCH_SIZE",

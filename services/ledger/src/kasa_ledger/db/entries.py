@@ -12,18 +12,18 @@ from kasa_servicekit.db import dialect_insert
 
 
 async def insert_entries(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> set[UUID]:
-    """Insert entries in one statement; the ids of those whose natural key was new.
+    """Insert entries; the ids of those whose natural key was new.
 
     ``ON CONFLICT DO NOTHING`` on the natural key keeps a movement booked once, also when two
-    consumers book it at the same moment. The rows must name the same columns.
+    consumers book it at the same moment. The rows must name the same columns; they go as
+    parameters of one cached statement, sent as multi-row pages.
     """
     if not rows:
         return set()
     table = Transaction.__table__
     stmt = (
         dialect_insert(session, table)
-        .values([dict(row) for row in rows])
         .on_conflict_do_nothing(index_elements=list(NATURAL_KEY))
         .returning(table.c.id)
     )
-    return set((await session.execute(stmt)).scalars())
+    return set((await session.execute(stmt, [dict(row) for row in rows])).scalars())
