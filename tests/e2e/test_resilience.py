@@ -5,6 +5,7 @@ import json
 import uuid
 
 import aio_pika
+import asyncpg
 import httpx
 import pytest
 
@@ -55,6 +56,64 @@ async def test_ledger_killed_mid_sync_books_every_transaction_once(system):
     transactions = await user.all_items("/api/v1/transactions")
     assert len(transactions) == 10_000
     assert len({t["external_id"] for t in transactions}) == 10_000
+
+
+async def test_audit_killed_mid_import_keeps_one_whole_chain_with_every_event_once(system):
+    user = await system.user()
+    audit = system.stack.services["audit"]
+    workspace = uuid.UUID(user.user["workspace_id"])
+    audit_db = await asyncpg.connect(system.database_urls["audit"].replace("+asyncpg", ""))
+
+    async def trail() -> dict[str, int]:
+        row = await audit_db.fetchrow(
+            "SELECT count(*) FILTER (WHERE event_type = 'integrations.transaction.imported') AS "
+            "imported, count(*) FILTER (WHERE event_type = 'ledger.transaction.recorded') AS "
+            "recorded, count(*) AS entries, count(DISTINCT event_id) AS events, "
+            "coalesce(max(seq), 0) AS head FROM audit_entries WHERE workspace_id = $1",
+            workspace,
+        )
+        return dict(row)
+
+    try:
+        sync_id = await user.start_sync(5_000)
+        # Audit extends the chain a batch at a time; the kill lands between or inside batches.
+        seen = await eventually(
+            trail,
+            lambda t: t["imported"] >= 600,
+            interval=0.05,
+            timeout=120,
+            what="audit mid-import",
+        )
+        audit.kill()
+        assert seen["imported"] < 5_000, "the kill must land in the middle of the import"
+
+        audit.start()
+        await audit.wait_ready()
+        await user.wait_sync(sync_id, timeout=180)
+        await eventually(
+            trail,
+            lambda t: t["imported"] >= 5_000 and t["recorded"] >= 5_000,
+            timeout=300,
+            interval=1,
+            what="every import and booking on the trail",
+        )
+        await asyncio.sleep(2)  # anything redelivered after the restart has had time to land
+        after = await trail()
+        assert (after["imported"], after["recorded"]) == (5_000, 5_000)
+        assert after["entries"] == after["events"], "no event has two entries"
+        assert after["head"] == after["entries"], "the chain has no gap and no fork"
+        archived = await audit_db.fetchval(
+            "SELECT count(*) FROM event_archive WHERE workspace_id = $1 AND routing_key <> $2",
+            workspace,
+            "audit.chain.anchored.v1",  # anchors are archived, never chained
+        )
+        assert archived == after["entries"], "each event archived once, next to its entry"
+
+        verified = (await user.get("/api/v1/audit-events/verify")).json()
+        assert verified["ok"] is True and verified["first_broken"] is None
+        assert verified["checked"] == after["entries"]
+    finally:
+        await audit_db.close()
 
 
 async def test_events_written_while_the_broker_is_unreachable_all_arrive(system):

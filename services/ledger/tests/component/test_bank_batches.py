@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from kasa_contracts import parse_envelope
 from kasa_contracts.events.integrations import BankAccountRef, TransactionUpdated
+from kasa_contracts.events.ledger import TransactionsBooked
 from kasa_ledger.db.tables import Account, MatchSuggestion, PaymentMatch, Transaction
 from kasa_servicekit.consumers import apply_each
 from kasa_servicekit.tables import outbox
@@ -61,9 +62,13 @@ async def outcome(ledger: Ledger, bank_events: set[Any]) -> dict[str, Any]:
             text = text.replace(fresh, name)
         return text
 
-    events = []
+    events, booked = [], 0
     for event in await outbox_events(ledger.db):
         if event.causation_id not in bank_events:
+            continue
+        if isinstance(event.payload, TransactionsBooked):
+            # Notices for live views: one per booking one by one, one per workspace per batch.
+            booked += event.payload.count
             continue
         text = event.payload.model_dump_json()
         for fresh, name in names.items():
@@ -77,6 +82,7 @@ async def outcome(ledger: Ledger, bank_events: set[Any]) -> dict[str, Any]:
         "matches": sorted(plain(m) for m in matches),
         "suggestions": sorted(plain(s) for s in suggestions),
         "events": sorted(events, key=repr),
+        "booked": booked,
     }
 
 
@@ -125,6 +131,7 @@ async def test_a_batch_books_the_same_rows_events_and_matches_as_one_by_one(twin
     assert len(got["transactions"]) == 8, "a, b and its adjustment, c, d, e, f, the other a"
     assert len(got["matches"]) == 2, "a by its symbol, c by the invoice number"
     assert len(got["accounts"]) == 3
+    assert got["booked"] == 7, "each of the 7 recorded is announced"
     assert len(got["events"]) == 14, "3 accounts, 7 recorded, b updated and corrected, 2 matched"
     rent_row = next(t for t in got["transactions"] if "tx fio/b/entry" in t)
     assert '"category": "rent"' in rent_row

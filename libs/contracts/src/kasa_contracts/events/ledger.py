@@ -29,6 +29,22 @@ class TransactionRecorded(EventPayload):
     category: str | None = Field(default=None, description="Set by a rule, or by the user")
 
 
+class TransactionsBooked(EventPayload):
+    """Transactions were booked in the ledger together: one notice for live views.
+
+    Each booking has its own ``ledger.transaction.recorded``; this notice stands for the ones
+    a workspace got in one commit, so that a screen refreshes once per batch, not once per
+    transaction.
+    """
+
+    event_type = "ledger.transactions.booked"
+    entity_type = "transaction"
+    entity_id_field = "last_transaction_id"
+
+    count: int = Field(ge=1, description="How many transactions this commit booked")
+    last_transaction_id: UUID = Field(description="The last of them")
+
+
 class PaymentMatched(EventPayload):
     """Money of a ledger transaction was applied to an invoice."""
 
@@ -221,7 +237,8 @@ class HoldingClosed(EventPayload):
 
 
 SPECS = [
-    EventSpec(TransactionRecorded, "ledger", ("audit", "gateway")),
+    EventSpec(TransactionRecorded, "ledger", ("audit",)),
+    EventSpec(TransactionsBooked, "ledger", ("audit", "gateway")),
     EventSpec(PaymentMatched, "ledger", ("invoicing", "audit", "gateway")),
     EventSpec(PaymentUnmatched, "ledger", ("invoicing", "audit", "gateway")),
     EventSpec(TransactionCorrected, "ledger", ("audit", "gateway")),

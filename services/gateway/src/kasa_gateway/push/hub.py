@@ -19,12 +19,13 @@ log = logging.getLogger("kasa.gateway.realtime")
 
 PUSHED_EVENTS = (
     "integrations.sync.*.v1",
-    "ledger.transaction.recorded.v1",
+    "ledger.transactions.booked.v1",
     "ledger.payment.matched.v1",
     "ledger.payment.unmatched.v1",
     "invoicing.invoice.paid.v1",
 )
-"""Routing keys pushed to clients: sync progress and outcome, bookings, matches, payments."""
+"""Routing keys pushed to clients: sync progress and outcome, bookings (one notice per batch,
+not one per transaction), matches, payments."""
 
 
 def parse_pushed(body: bytes) -> Envelope[Any]:

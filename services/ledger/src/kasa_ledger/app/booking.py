@@ -19,7 +19,7 @@ from kasa_contracts import Envelope
 from kasa_contracts.changes import diff
 from kasa_contracts.events.integrations import BankAccountRef, TransactionImported
 from kasa_contracts.events.integrations import TransactionUpdated as BankTransactionUpdated
-from kasa_contracts.events.ledger import TransactionUpdated
+from kasa_contracts.events.ledger import TransactionsBooked, TransactionUpdated
 from kasa_ledger.app.corrections import book_adjustment
 from kasa_ledger.app.matching import auto_match, invoiced_currencies
 from kasa_ledger.db.entries import insert_entries
@@ -120,7 +120,8 @@ async def book(
     """Write an entry and its ``recorded`` event; None when its natural key is booked."""
     if not await insert_entries(session, [booking.values]):
         return None
-    await events.write(session, booking.recorded, on=origin)
+    notice = TransactionsBooked(count=1, last_transaction_id=booking.id)
+    await events.write(session, booking.recorded, notice, on=origin)
     # The row as written; not added to the session, so nothing is flushed twice.
     return Transaction(**booking.values)
 
@@ -183,8 +184,18 @@ async def book_imports(
     inserted = await insert_entries(session, [b.values for b, _ in bookings.values()])
     booked = [(b, cause) for b, cause in bookings.values() if b.id in inserted]
     # Each recorded event continues the bank event that caused it: its correlation and trace.
+    # Live views get one notice per workspace for the whole run.
+    last: dict[UUID, tuple[Booking, Delivered, int]] = {}
+    for b, cause in booked:
+        count = last[cause[0].workspace_id][2] if cause[0].workspace_id in last else 0
+        last[cause[0].workspace_id] = (b, cause, count + 1)
+    notices = [
+        Pending(TransactionsBooked(count=n, last_transaction_id=b.id), envelope, trace)
+        for b, (envelope, trace), n in last.values()
+    ]
     await events.write_all(
-        session, [Pending(b.recorded, envelope, trace) for b, (envelope, trace) in booked]
+        session,
+        [*(Pending(b.recorded, envelope, trace) for b, (envelope, trace) in booked), *notices],
     )
 
     payments = [(Transaction(**b.values), cause) for b, cause in booked if b.matchable]
