@@ -1,7 +1,8 @@
 """The event catalog: every event Kasa publishes, its producer and its consumers."""
 
-import json
 from typing import Any
+
+import orjson
 
 from kasa_contracts.envelope import Envelope
 
@@ -38,7 +39,7 @@ def parse_envelope(body: bytes | str) -> Envelope[Any]:
     Raises ``pydantic.ValidationError`` for a malformed message and ``UnknownEventError``
     for an event type the catalog does not know.
     """
-    data = json.loads(body)
+    data = orjson.loads(body)
     if not isinstance(data, dict):
         raise UnknownEventError("a message must be a JSON object")
     key = f"{data.get('event_type')}.v{data.get('event_version')}"

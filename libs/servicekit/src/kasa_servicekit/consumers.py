@@ -129,6 +129,8 @@ class SenderPolicy:
         raise UntrustedSenderError(f"{key} was published by {user or 'no user'}, not {expected}")
 
 
+MAX_BATCH_LINKS = 32
+
 CONSUMED = Counter("kasa_events_consumed_total", "Deliveries by outcome", ["queue", "outcome"])
 HANDLE_SECONDS = Histogram("kasa_event_handle_seconds", "Handler time per event", ["queue"])
 
@@ -506,9 +508,11 @@ class BatchingConsumer(Consumer):
         if not parsed:
             return
         events = [(envelope, ctx) for _, envelope, ctx in parsed]
+        # The batch's span links to the traces of its first messages; a link per message of a
+        # large batch costs more than the batch's own work and tracing backends cap them anyway.
         links = [
             trace.Link(span)
-            for _, _, ctx in parsed
+            for _, _, ctx in parsed[:MAX_BATCH_LINKS]
             if (span := trace.get_current_span(ctx).get_span_context()).is_valid
         ]
         started = time.perf_counter()

@@ -59,6 +59,17 @@ class Pending:
     trace: Context | None = None
 
 
+_ENVELOPES: dict[type[EventPayload], type[Envelope[Any]]] = {}
+
+
+def _envelope_of(payload_type: type[EventPayload]) -> type[Envelope[Any]]:
+    # pydantic looks a parametrized generic up on each subscript; a hot path keeps its own.
+    envelope = _ENVELOPES.get(payload_type)
+    if envelope is None:
+        envelope = _ENVELOPES[payload_type] = Envelope[payload_type]
+    return envelope
+
+
 class EventWriter:
     """Writes one service's events into its outbox, in the caller's open transaction."""
 
@@ -73,7 +84,7 @@ class EventWriter:
             correlation_id, causation_id = origin.correlation_id, origin.event_id
         else:
             correlation_id, causation_id = correlation_id_var.get(), causation_id_var.get()
-        return Envelope[type(payload)](
+        return _envelope_of(type(payload))(
             event_id=new_id(),
             event_type=payload.event_type,
             event_version=payload.event_version,

@@ -6,11 +6,11 @@ how the audit consumer keeps up with every event of every service. Audit writes 
 its own here: the writer each handler receives stays unused.
 """
 
-import json
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+import orjson
 from opentelemetry import trace
 from opentelemetry.context import Context
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +27,7 @@ from kasa_servicekit.tracing import current_trace_id
 
 def parse(body: bytes) -> ArchivedEnvelope:
     """Any event of any service, known to the catalog or not, with its body kept verbatim."""
-    data = json.loads(body)
+    data = orjson.loads(body)
     if not isinstance(data, dict):
         raise ValueError("a message must be a JSON object")
     return ArchivedEnvelope.model_validate({**data, "body": body.decode()})
