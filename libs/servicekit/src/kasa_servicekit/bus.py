@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 
 from kasa_servicekit.topology import QueuePolicy, declare_consumer_queue, declare_exchanges
 
@@ -84,7 +84,7 @@ class Bus:
         self.consumers = list(consumers)
         self.publish_timeout = publish_timeout
         self.ready = asyncio.Event()
-        self._connection: AbstractRobustConnection | None = None
+        self._connection: AbstractConnection | None = None
         self._events: AbstractExchange | None = None
         self._channel: AbstractChannel | None = None
 
@@ -104,12 +104,18 @@ class Bus:
             backoff = min(backoff * 2, 10.0)
 
     async def _session(self) -> None:
+        # Publishing has a connection of its own: when the broker holds a busy publisher back
+        # (credit flow stops reading its socket), the consumers' deliveries and acks, on the
+        # other connection, keep moving.
         connection = await aio_pika.connect(self.url, timeout=10)
         closed = asyncio.Event()
         connection.close_callbacks.add(lambda *_: closed.set())
+        publisher: AbstractConnection | None = None
         tasks: list[asyncio.Task[None]] = []
         try:
-            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+            publisher = await aio_pika.connect(self.url, timeout=10)
+            publisher.close_callbacks.add(lambda *_: closed.set())
+            channel = await publisher.channel(publisher_confirms=True, on_return_raises=True)
             self._events, _ = await declare_exchanges(channel, self.policy)
             for consumer in self.consumers:
                 # A per-instance consumer declares its own exclusive queue on its channel.
@@ -118,7 +124,7 @@ class Bus:
                 await declare_consumer_queue(
                     channel, consumer.queue, consumer.routing_keys, self.policy
                 )
-            self._connection, self._channel = connection, channel  # type: ignore[assignment]
+            self._connection, self._channel = publisher, channel
             for consumer in self.consumers:
                 consumer_channel = await connection.channel(publisher_confirms=True)
                 tasks.append(asyncio.create_task(consumer.run(consumer_channel)))
@@ -137,8 +143,9 @@ class Bus:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            if not connection.is_closed:
-                await connection.close()
+            for link in (publisher, connection):
+                if link is not None and not link.is_closed:
+                    await link.close()
 
     @property
     def connected(self) -> bool:

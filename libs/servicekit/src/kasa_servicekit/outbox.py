@@ -97,7 +97,12 @@ class OutboxRelay:
                     raise
                 except Exception as exc:
                     PUBLISH_FAILURES.inc()
-                    log.warning("outbox publish failed, retrying in %.1fs: %s", backoff, exc)
+                    log.warning(
+                        "outbox publish failed, retrying in %.1fs: %s: %s",
+                        backoff,
+                        type(exc).__name__,
+                        exc,
+                    )
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 30.0)
                     continue

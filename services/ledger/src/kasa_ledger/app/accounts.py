@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kasa_contracts.changes import diff, snapshot
 from kasa_contracts.events.ledger import AccountUpdated
 from kasa_ledger.db.queries import in_workspace
-from kasa_ledger.db.tables import Account, Transaction
+from kasa_ledger.db.tables import Account, AccountDay
 from kasa_ledger.domain.accounts import EDITABLE, account_created, edits, manual_account
 from kasa_ledger.domain.errors import NotFound
 from kasa_servicekit.auth import Principal
-from kasa_servicekit.db import utcnow
+from kasa_servicekit.db import Money, utcnow
 from kasa_servicekit.events import EventWriter
 from kasa_servicekit.ids import new_id
 
@@ -25,39 +25,40 @@ Balances = dict[UUID, dict[str, Decimal]]
 """Per account, the money on it per currency."""
 
 
-def _movements(account: Account, until: date | None, *by_day: Any) -> Select[Any]:
-    """The account's booked money per currency and direction (and day, when asked), that its
-    balance on ``until`` is made of: corrections and voids are rows of their own."""
+def _days(account: Account, until: date | None, *by_day: Any) -> Select[Any]:
+    """The account's booked money per currency (and day, when asked) that its balance on
+    ``until`` is made of, from its days: corrections and voids are entries of their own."""
     stmt = (
-        select(*by_day, Transaction.currency, Transaction.type, func.sum(Transaction.amount))
-        .where(
-            Transaction.workspace_id == account.workspace_id,
-            Transaction.account_id == account.id,
+        select(
+            *by_day,
+            AccountDay.currency,
+            func.sum(AccountDay.income - AccountDay.expense, type_=Money()),
         )
-        .group_by(*by_day, Transaction.currency, Transaction.type)
+        .where(AccountDay.workspace_id == account.workspace_id, AccountDay.account_id == account.id)
+        .group_by(*by_day, AccountDay.currency)
     )
     if until is not None:
-        stmt = stmt.where(Transaction.transacted_on <= until)
+        stmt = stmt.where(AccountDay.day <= until)
     if account.opening_date is not None:
         # The opening balance already holds what happened before its date.
-        stmt = stmt.where(Transaction.transacted_on >= account.opening_date)
+        stmt = stmt.where(AccountDay.day >= account.opening_date)
     return stmt
-
-
-def _signed(type_: str, total: Any) -> Decimal:
-    return Decimal(total) if type_ == "income" else -Decimal(total)
 
 
 async def balances_of(
     session: AsyncSession, accounts: list[Account], *, until: date | None = None
 ) -> Balances:
-    """Balances derived from the transactions, never stored: corrections and voids included."""
+    """Balances derived from the booked entries, never stored: corrections and voids included.
+
+    Read from the accounts' days, so the cost grows with the days an account was used, not
+    with its transactions.
+    """
     totals: Balances = defaultdict(lambda: defaultdict(Decimal))
     for account in accounts:
         totals[account.id][account.currency] += account.opening_balance
     for account in accounts:
-        for currency, type_, total in await session.execute(_movements(account, until)):
-            totals[account.id][currency] += _signed(type_, total)
+        for currency, net in await session.execute(_days(account, until)):
+            totals[account.id][currency] += Decimal(net)
     return totals
 
 
@@ -73,11 +74,11 @@ async def balances_on(
     if not days:
         return series
     for account in accounts:
-        stmt = _movements(account, max(days), Transaction.transacted_on)
-        for booked_on, currency, type_, total in await session.execute(stmt):
+        stmt = _days(account, max(days), AccountDay.day)
+        for booked_on, currency, net in await session.execute(stmt):
             for day in days:
                 if booked_on <= day:
-                    series[day][account.id][currency] += _signed(type_, total)
+                    series[day][account.id][currency] += Decimal(net)
     return series
 
 

@@ -6,13 +6,15 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kasa_ledger.db import account_days
 from kasa_ledger.db.tables import Transaction
 from kasa_ledger.domain.booking import NATURAL_KEY
 from kasa_servicekit.db import dialect_insert
 
 
 async def insert_entries(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> set[UUID]:
-    """Insert entries; the ids of those whose natural key was new.
+    """Insert entries, and add them to their accounts' days; the ids of those whose natural
+    key was new.
 
     ``ON CONFLICT DO NOTHING`` on the natural key keeps a movement booked once, also when two
     consumers book it at the same moment. The rows must name the same columns; they go as
@@ -26,4 +28,6 @@ async def insert_entries(session: AsyncSession, rows: Sequence[Mapping[str, Any]
         .on_conflict_do_nothing(index_elements=list(NATURAL_KEY))
         .returning(table.c.id)
     )
-    return set((await session.execute(stmt, [dict(row) for row in rows])).scalars())
+    inserted = set((await session.execute(stmt, [dict(row) for row in rows])).scalars())
+    await account_days.add(session, (row for row in rows if row["id"] in inserted))
+    return inserted

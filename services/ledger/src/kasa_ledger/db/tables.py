@@ -119,6 +119,25 @@ class Transaction(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class AccountDay(Base):
+    """What one account's booked money came to on one day, per currency.
+
+    Kept up to date in the transaction of every booking (``db/account_days.py``), so that a
+    balance sums an account's days, never all of its transactions. Entries are never edited
+    or deleted (corrections are entries of their own), so adding is all it takes.
+    """
+
+    __tablename__ = "account_days"
+    __table_args__ = (Index("ix_account_days_workspace", "workspace_id", "account_id", "day"),)
+
+    account_id: Mapped[UUID] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    workspace_id: Mapped[UUID]
+    income: Mapped[Decimal] = mapped_column(Money)
+    expense: Mapped[Decimal] = mapped_column(Money)
+
+
 class Invoice(Base):
     """The ledger's read model of invoicing's invoices, built from invoicing events.
 
