@@ -4,10 +4,10 @@
 
 One workspace, one bank account, the transactions spread over the same two years at both
 sizes (five expenses to one income, four categories), written straight into the ledger's
-migrated database with ``COPY``, and the accounts' days added up as the migration that
-introduced them adds them. The reads go through the ledger's real app (in process, over
-ASGI, with a signed token), each run ``--repeat`` times after one warm-up, and the median is
-reported:
+migrated database with ``COPY``, and the day totals (accounts' days, flow days) added up as
+the migration that introduced them adds them. The reads go through the ledger's real app (in
+process, over ASGI, with a signed token), each run ``--repeat`` times after one warm-up, and
+the median is reported:
 
 - the accounts list with their balances (``GET /api/v1/accounts``);
 - the cash-flow report over the two years (``GET /api/v1/reports/cash-flow``);
@@ -25,9 +25,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -88,14 +86,18 @@ DAYS_FROM_ENTRIES = """
            SUM(CASE WHEN type = 'income' THEN amount ELSE 0 END),
            SUM(CASE WHEN type = 'income' THEN 0 ELSE amount END)
     FROM transactions WHERE account_id IS NOT NULL
-    GROUP BY account_id, transacted_on, currency, workspace_id
+    GROUP BY account_id, transacted_on, currency, workspace_id;
+    INSERT INTO flow_days (workspace_id, day, currency, type, category, total)
+    SELECT workspace_id, transacted_on, currency, type, COALESCE(category, ''), SUM(amount)
+    FROM transactions
+    GROUP BY workspace_id, transacted_on, currency, type, COALESCE(category, '')
 """
 
 
 async def seed(url: str, workspace: uuid.UUID, account: uuid.UUID, count: int) -> None:
     pg = await asyncpg.connect(url)
     try:
-        await pg.execute("TRUNCATE account_days, transactions CASCADE")
+        await pg.execute("TRUNCATE account_days, flow_days, transactions CASCADE")
         await pg.execute(
             "INSERT INTO accounts (id, workspace_id, name, kind, bank_ref, currency, "
             "opening_balance, created_at) VALUES ($1, $2, 'Main', 'bank', 'demo-main', 'CZK', "
@@ -184,7 +186,9 @@ async def run(args: argparse.Namespace, pg_admin: str) -> None:
     small, large = results[args.small], results[args.large]
     print(f"\n{'read':<28}{args.small:>12,} ms{args.large:>12,} ms{'ratio':>8}")
     for read in small:
-        print(f"{read:<28}{small[read]:>15.1f}{large[read]:>15.1f}{large[read] / small[read]:>8.2f}")
+        print(
+            f"{read:<28}{small[read]:>15.1f}{large[read]:>15.1f}{large[read] / small[read]:>8.2f}"
+        )
     print(f"\n{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
 
 

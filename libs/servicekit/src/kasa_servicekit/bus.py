@@ -76,7 +76,7 @@ class Bus:
         policy: QueuePolicy,
         consumers: Sequence[ConsumerProtocol] = (),
         *,
-        publish_timeout: float = 30.0,
+        publish_timeout: float = 120.0,
     ) -> None:
         self.url = url
         self.user = broker_user(url)
@@ -154,7 +154,12 @@ class Bus:
         )
 
     async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
-        """Publish to ``kasa.events`` and wait until the broker confirms every message."""
+        """Publish to ``kasa.events`` and wait until the broker confirms every message.
+
+        ``publish_timeout`` only catches a broker that stopped answering: under a flood of
+        publishes (a large sync) a busy broker may take tens of seconds to confirm, and a
+        batch given up too early is sent again, adding to the flood.
+        """
         exchange = self._events
         if exchange is None:
             raise BrokerUnavailableError("not connected to the broker")

@@ -1,18 +1,22 @@
 """The ledger as it runs: its migrated SQLite database, its real app, and event builders."""
 
 import asyncio
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from kasa_contracts import Actor, Envelope, EventPayload
 from kasa_contracts.events.integrations import BankAccountRef, TransactionImported
 from kasa_contracts.events.invoicing import InvoiceIssued
+from kasa_ledger.db.tables import AccountDay, FlowDay, Transaction
 from kasa_ledger.main import build
 from kasa_servicekit.consumers import Subscription, handle_event
 from kasa_servicekit.ids import new_id
@@ -102,6 +106,41 @@ class Ledger:
         page = (await self.http.get("/api/v1/transactions", params={"limit": 500})).json()
         [found] = [t for t in page["items"] if t["external_id"] == external_id]
         return found
+
+
+async def day_totals(ledger: Ledger) -> dict[str, dict[tuple[Any, ...], Any]]:
+    """The accounts' days and the flow days, as bookings and category changes kept them."""
+    async with ledger.db.sessions() as session:
+        accounts = {
+            (d.account_id, d.day, d.currency): (d.income, d.expense)
+            for d in await session.scalars(select(AccountDay))
+        }
+        flows = {
+            (f.workspace_id, f.day, f.currency, f.type, f.category): f.total
+            for f in await session.scalars(select(FlowDay))
+            if f.total
+        }
+    return {"accounts": accounts, "flows": flows}
+
+
+async def day_totals_from_entries(ledger: Ledger) -> dict[str, dict[tuple[Any, ...], Any]]:
+    """The same, added up from every entry as it is now: what a report would scan."""
+    accounts: dict[tuple[Any, ...], tuple[Decimal, Decimal]] = {}
+    flows: dict[tuple[Any, ...], Decimal] = defaultdict(Decimal)
+    async with ledger.db.sessions() as session:
+        for tx in await session.scalars(select(Transaction)):
+            key = (tx.workspace_id, tx.transacted_on, tx.currency, tx.type, tx.category or "")
+            flows[key] += tx.amount
+            if tx.account_id is None:
+                continue
+            day = (tx.account_id, tx.transacted_on, tx.currency)
+            income, expense = accounts.get(day, (Decimal(0), Decimal(0)))
+            if tx.type == "income":
+                income += tx.amount
+            else:
+                expense += tx.amount
+            accounts[day] = (income, expense)
+    return {"accounts": accounts, "flows": {k: v for k, v in flows.items() if v}}
 
 
 @asynccontextmanager

@@ -1,7 +1,6 @@
 """The set-based batch of bank events books exactly what one by one would book."""
 
 import json
-from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
@@ -12,13 +11,21 @@ from sqlalchemy import select
 from kasa_contracts import parse_envelope
 from kasa_contracts.events.integrations import BankAccountRef, TransactionUpdated
 from kasa_contracts.events.ledger import TransactionsBooked
-from kasa_ledger.db.tables import Account, AccountDay, MatchSuggestion, PaymentMatch, Transaction
+from kasa_ledger.db.tables import Account, MatchSuggestion, PaymentMatch, Transaction
 from kasa_servicekit.consumers import apply_each
 from kasa_servicekit.tables import outbox
 from kasa_servicekit.testing import outbox_events
 from kasa_servicekit.tracing import extract_context
 
-from .conftest import Ledger, bank_movement, envelope, invoice, running_ledger
+from .conftest import (
+    Ledger,
+    bank_movement,
+    day_totals,
+    day_totals_from_entries,
+    envelope,
+    invoice,
+    running_ledger,
+)
 from .test_categories import rule
 
 SAVINGS = BankAccountRef(provider_account_id="77", account_number="77/2010", currency="EUR")
@@ -87,28 +94,6 @@ async def outcome(ledger: Ledger, bank_events: set[Any]) -> dict[str, Any]:
     }
 
 
-async def account_days(ledger: Ledger) -> dict[tuple[Any, ...], tuple[Decimal, Decimal]]:
-    """The accounts' days as bookings kept them."""
-    async with ledger.db.sessions() as session:
-        rows = await session.scalars(select(AccountDay))
-        return {(d.account_id, d.day, d.currency): (d.income, d.expense) for d in rows}
-
-
-async def days_from_entries(ledger: Ledger) -> dict[tuple[Any, ...], tuple[Decimal, Decimal]]:
-    """The same, added up from every entry: what a balance would scan."""
-    days: dict[tuple[Any, ...], tuple[Decimal, Decimal]] = {}
-    async with ledger.db.sessions() as session:
-        for tx in await session.scalars(select(Transaction)):
-            key = (tx.account_id, tx.transacted_on, tx.currency)
-            income, expense = days.get(key, (Decimal(0), Decimal(0)))
-            if tx.type == "income":
-                income += tx.amount
-            else:
-                expense += tx.amount
-            days[key] = (income, expense)
-    return days
-
-
 @pytest.fixture
 async def twins(tmp_path, monkeypatch):
     """Two ledgers with the same workspace, invoices and category rules."""
@@ -160,7 +145,7 @@ async def test_a_batch_books_the_same_rows_events_and_matches_as_one_by_one(twin
     assert '"category": "rent"' in rent_row
 
     for ledger in (each, batched):
-        assert await account_days(ledger) == await days_from_entries(ledger)
+        assert await day_totals(ledger) == await day_totals_from_entries(ledger)
 
     # Redelivered, the batch changes nothing either way.
     assert await one_by_one(each, events) == await set_based(batched, events) == set()

@@ -5,7 +5,7 @@ from uuid import uuid4
 from kasa_contracts.events.ledger import TransactionRecorded
 from kasa_servicekit.testing import outbox_events
 
-from .conftest import bank_movement
+from .conftest import bank_movement, day_totals, day_totals_from_entries
 
 
 async def rule(ledger, name, **conditions):
@@ -36,6 +36,8 @@ async def test_imports_are_categorized_and_hand_set_categories_are_kept(ledger):
     assert applied.json() == {"categorized": 1}, "only the transaction without a hand-set one"
     assert (await ledger.transaction("a"))["category"] == "office"
     assert (await ledger.transaction("b"))["category"] == "housing"
+    # The cash-flow report's days moved with both changes of category.
+    assert await day_totals(ledger) == await day_totals_from_entries(ledger)
 
 
 async def test_rules_need_a_condition_and_a_currency_for_amounts(ledger):

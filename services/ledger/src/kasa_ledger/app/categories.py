@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_contracts.changes import diff, wire_value
 from kasa_contracts.events.ledger import CategoryCreated, CategoryRuleCreated, TransactionUpdated
+from kasa_ledger.db import day_totals
 from kasa_ledger.db.queries import in_workspace, rules_of
 from kasa_ledger.db.tables import Category, CategoryRule, Transaction
 from kasa_ledger.domain.categorizing import (
@@ -97,14 +98,16 @@ async def apply_rules(session: AsyncSession, principal: Principal, events: Event
             (Transaction.category_set_by.is_(None)) | (Transaction.category_set_by == "rule"),
         )
     )
-    updates = []
+    updates, moves = [], []
     for tx in candidates:
         facts = Facts(tx.type, tx.amount, tx.currency, tx.counterparty, tx.description)
         category = recategorized(facts, tx.category, workspace_rules)
         if category is None:
             continue
         changes = diff({"category": tx.category}, {"category": category})
+        moves.append((tx, tx.category))
         tx.category, tx.category_set_by = category, "rule"
         updates.append(TransactionUpdated(transaction_id=tx.id, changes=changes))
+    await day_totals.recategorize(session, moves)
     await events.write(session, *updates, on=principal)
     return len(updates)

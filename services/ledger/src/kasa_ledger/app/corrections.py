@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_ledger.app.matching import active_matches_of, unmatch
-from kasa_ledger.db import account_days
+from kasa_ledger.db import day_totals
 from kasa_ledger.db.queries import adjustments_of, lock_matching, transaction_in_workspace
 from kasa_ledger.db.tables import PaymentMatch, Transaction
 from kasa_ledger.domain.corrections import (
@@ -54,7 +54,7 @@ async def book_adjustment(
     adjustment = Transaction(**row)
     session.add(adjustment)
     await session.flush()
-    await account_days.add(session, [row])
+    await day_totals.add(session, [row])
     await events.write(session, corrected(original, row, kind=kind, before=before), on=origin)
     return adjustment
 

@@ -4,13 +4,13 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_ledger.app.accounts import balances_on
 from kasa_ledger.app.holdings import latest_values
 from kasa_ledger.app.loans import owed
-from kasa_ledger.db.tables import Account, Loan, Transaction
+from kasa_ledger.db.tables import Account, FlowDay, Loan
 from kasa_ledger.domain.reports import (
     Flow,
     Position,
@@ -26,27 +26,12 @@ async def cash_flow_between(
 ) -> dict[tuple[str, str], Flow]:
     """Inflow, outflow and net per (month, currency), with the net by category."""
     check_period(start, end)
-    stmt = (
-        select(
-            Transaction.transacted_on,
-            Transaction.currency,
-            Transaction.type,
-            Transaction.category,
-            func.sum(Transaction.amount),
-        )
-        .where(
-            Transaction.workspace_id == workspace_id,
-            Transaction.transacted_on >= start,
-            Transaction.transacted_on <= end,
-        )
-        .group_by(
-            Transaction.transacted_on,
-            Transaction.currency,
-            Transaction.type,
-            Transaction.category,
-        )
-    )
-    rows = [(d, c, t, cat, Decimal(s)) for d, c, t, cat, s in await session.execute(stmt)]
+    stmt = select(
+        FlowDay.day, FlowDay.currency, FlowDay.type, FlowDay.category, FlowDay.total
+    ).where(FlowDay.workspace_id == workspace_id, FlowDay.day >= start, FlowDay.day <= end)
+    # Read from the days the bookings keep, not from the transactions: the cost follows the
+    # period's days, not how much money moved in it.
+    rows = [(d, c, t, cat or None, Decimal(s)) for d, c, t, cat, s in await session.execute(stmt)]
     return cash_flow(rows)
 
 

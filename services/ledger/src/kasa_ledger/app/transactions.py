@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_contracts.changes import diff
 from kasa_contracts.events.ledger import TransactionUpdated
+from kasa_ledger.db import day_totals
 from kasa_ledger.db.queries import Paid, linked, transaction_in_workspace
 from kasa_ledger.db.tables import PaymentMatch, Transaction
 from kasa_ledger.domain.booking import editable
@@ -143,12 +144,14 @@ async def edit_metadata(
     if tx is None:
         raise NotFound("transaction")
     before = editable(tx)
+    category_before = tx.category
     for name, value in changes.items():
         setattr(tx, name, list(value or []) if name == "tags" else value)
     if "category" in changes:
         # A hand-set (or hand-cleared) category is never overwritten by a rule.
         tx.category_set_by = "user"
     changed = diff(before, editable(tx))
+    await day_totals.recategorize(session, [(tx, category_before)])
     if changed:
         await events.write(
             session, TransactionUpdated(transaction_id=tx.id, changes=changed), on=principal

@@ -6,14 +6,14 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kasa_ledger.db import account_days
+from kasa_ledger.db import day_totals
 from kasa_ledger.db.tables import Transaction
 from kasa_ledger.domain.booking import NATURAL_KEY
 from kasa_servicekit.db import dialect_insert
 
 
 async def insert_entries(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> set[UUID]:
-    """Insert entries, and add them to their accounts' days; the ids of those whose natural
+    """Insert entries, and add them to their days; the ids of those whose natural
     key was new.
 
     ``ON CONFLICT DO NOTHING`` on the natural key keeps a movement booked once, also when two
@@ -29,5 +29,5 @@ async def insert_entries(session: AsyncSession, rows: Sequence[Mapping[str, Any]
         .returning(table.c.id)
     )
     inserted = set((await session.execute(stmt, [dict(row) for row in rows])).scalars())
-    await account_days.add(session, (row for row in rows if row["id"] in inserted))
+    await day_totals.add(session, (row for row in rows if row["id"] in inserted))
     return inserted

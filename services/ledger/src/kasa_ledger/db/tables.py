@@ -122,7 +122,7 @@ class Transaction(Base):
 class AccountDay(Base):
     """What one account's booked money came to on one day, per currency.
 
-    Kept up to date in the transaction of every booking (``db/account_days.py``), so that a
+    Kept up to date in the transaction of every booking (``db/day_totals.py``), so that a
     balance sums an account's days, never all of its transactions. Entries are never edited
     or deleted (corrections are entries of their own), so adding is all it takes.
     """
@@ -136,6 +136,23 @@ class AccountDay(Base):
     workspace_id: Mapped[UUID]
     income: Mapped[Decimal] = mapped_column(Money)
     expense: Mapped[Decimal] = mapped_column(Money)
+
+
+class FlowDay(Base):
+    """What a workspace's booked money in one direction and category came to on one day.
+
+    The cash-flow report's rows, kept with every booking and every change of category
+    (``db/day_totals.py``). ``category`` is empty for uncategorized money.
+    """
+
+    __tablename__ = "flow_days"
+
+    workspace_id: Mapped[UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    type: Mapped[str] = mapped_column(String(10), primary_key=True)
+    category: Mapped[str] = mapped_column(String(100), primary_key=True)
+    total: Mapped[Decimal] = mapped_column(Money)
 
 
 class Invoice(Base):

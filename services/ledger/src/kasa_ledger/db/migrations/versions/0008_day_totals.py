@@ -1,4 +1,5 @@
-"""account days: each account's booked money per day, so balances do not scan transactions
+"""day totals: booked money per account and day, and per category and day, so balances and
+the cash-flow report do not scan transactions
 
 Revision ID: 0008
 Revises: 0007
@@ -48,7 +49,29 @@ def upgrade() -> None:
         """
     )
 
+    op.create_table(
+        "flow_days",
+        sa.Column("workspace_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("type", sa.String(length=10), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("total", Money(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "workspace_id", "day", "currency", "type", "category", name=op.f("pk_flow_days")
+        ),
+    )
+    op.execute(
+        """
+        INSERT INTO flow_days (workspace_id, day, currency, type, category, total)
+        SELECT workspace_id, transacted_on, currency, type, COALESCE(category, ''), SUM(amount)
+        FROM transactions
+        GROUP BY workspace_id, transacted_on, currency, type, COALESCE(category, '')
+        """
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("flow_days")
     op.drop_index("ix_account_days_workspace", table_name="account_days")
     op.drop_table("account_days")
