@@ -13,7 +13,7 @@ then run one after the other, each alone on the machine, each on a fresh Postgre
   ``INSERT … ON CONFLICT DO NOTHING`` into a table keyed like the ledger's (autocommit, asyncpg
   directly), then ack; the least any consumer that books each message durably can do;
 - ledger: the ledger's real subscription run as the service runs it, by its batching consumer
-  (``LEDGER_BATCH_SIZE``, default 100) and its set-based batch handler — envelope validation,
+  (``LEDGER_BATCH_SIZE``, default 500) and its set-based batch handler — envelope validation,
   inbox claim, account lookup, category rules, the transaction rows, their ``recorded`` events
   in the outbox, invoice matching for incomes; one commit per batch of already-delivered
   messages, then ack.
