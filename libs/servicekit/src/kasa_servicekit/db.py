@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, Table, event, text
+from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, String, Table, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -56,6 +56,33 @@ class Money(TypeDecorator[Decimal]):
         if dialect.name == "sqlite":
             return Decimal(int(value)) / _MONEY_FACTOR
         return Decimal(value)
+
+
+class MoneyTotal(TypeDecorator[Decimal]):
+    """A running sum of amounts, exact however large it grows.
+
+    PostgreSQL stores an unconstrained ``NUMERIC``. SQLite's integers end at 64 bits (about
+    9.2e14 in 1/10000 units), which a day's total may pass, so there it is the decimal's text;
+    add to it in Python, never in SQL.
+    """
+
+    impl = Numeric(asdecimal=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(64))
+        return dialect.type_descriptor(Numeric(asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("money must be a Decimal, never a float")
+        return str(Decimal(value)) if dialect.name == "sqlite" else Decimal(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -114,6 +114,10 @@ async def _publish(exchange: AbstractExchange, message: aio_pika.Message, queue:
     await exchange.publish(message, routing_key=queue, mandatory=True)
 
 
+ATTACH_SECONDS = 30.0
+"""How long a replay waits for the stream's first message before it calls the window empty."""
+
+
 async def replay_from_stream(
     amqp_url: str,
     selection: ReplayFilter,
@@ -124,7 +128,8 @@ async def replay_from_stream(
     idle_seconds: float = 3.0,
     on_progress: Callable[[ReplayProgress], None] | None = None,
 ) -> ReplayProgress:
-    """Replay the archive from ``selection.since`` (or the checkpoint) until it runs dry."""
+    """Replay the archive from ``selection.since`` (or the checkpoint) until it runs dry: no
+    message for ``idle_seconds``, or none at all within ``ATTACH_SECONDS`` of the start."""
     progress = await asyncio.to_thread(ReplayProgress.resume, checkpoint)
     offset: Any = progress.last_offset + 1 if progress.last_offset is not None else selection.since
     connection = await aio_pika.connect(amqp_url, timeout=10)
@@ -152,8 +157,11 @@ async def replay_from_stream(
         consumer = await stream.consume(buffered.put, arguments={"x-stream-offset": offset})
         try:
             while True:
+                # Attaching by time makes the broker search its index first, which on a large
+                # archive of a busy broker takes longer than any sensible idle gap.
+                wait = idle_seconds if progress.read else max(idle_seconds, ATTACH_SECONDS)
                 try:
-                    message = await asyncio.wait_for(buffered.get(), timeout=idle_seconds)
+                    message = await asyncio.wait_for(buffered.get(), timeout=wait)
                 except TimeoutError:
                     break
                 progress.read += 1

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_contracts.changes import diff, snapshot
@@ -17,7 +17,7 @@ from kasa_ledger.db.tables import Account, AccountDay
 from kasa_ledger.domain.accounts import EDITABLE, account_created, edits, manual_account
 from kasa_ledger.domain.errors import NotFound
 from kasa_servicekit.auth import Principal
-from kasa_servicekit.db import Money, utcnow
+from kasa_servicekit.db import utcnow
 from kasa_servicekit.events import EventWriter
 from kasa_servicekit.ids import new_id
 
@@ -25,17 +25,11 @@ Balances = dict[UUID, dict[str, Decimal]]
 """Per account, the money on it per currency."""
 
 
-def _days(account: Account, until: date | None, *by_day: Any) -> Select[Any]:
-    """The account's booked money per currency (and day, when asked) that its balance on
-    ``until`` is made of, from its days: corrections and voids are entries of their own."""
-    stmt = (
-        select(
-            *by_day,
-            AccountDay.currency,
-            func.sum(AccountDay.income - AccountDay.expense, type_=Money()),
-        )
-        .where(AccountDay.workspace_id == account.workspace_id, AccountDay.account_id == account.id)
-        .group_by(*by_day, AccountDay.currency)
+def _days(account: Account, until: date | None) -> Select[Any]:
+    """The account's days that its balance on ``until`` is made of: corrections and voids are
+    entries of their own. Summed in Python: totals are exact decimals on every backend."""
+    stmt = select(AccountDay.day, AccountDay.currency, AccountDay.income, AccountDay.expense).where(
+        AccountDay.workspace_id == account.workspace_id, AccountDay.account_id == account.id
     )
     if until is not None:
         stmt = stmt.where(AccountDay.day <= until)
@@ -57,8 +51,8 @@ async def balances_of(
     for account in accounts:
         totals[account.id][account.currency] += account.opening_balance
     for account in accounts:
-        for currency, net in await session.execute(_days(account, until)):
-            totals[account.id][currency] += Decimal(net)
+        for _, currency, income, expense in await session.execute(_days(account, until)):
+            totals[account.id][currency] += income - expense
     return totals
 
 
@@ -74,11 +68,12 @@ async def balances_on(
     if not days:
         return series
     for account in accounts:
-        stmt = _days(account, max(days), AccountDay.day)
-        for booked_on, currency, net in await session.execute(stmt):
+        for booked_on, currency, income, expense in await session.execute(
+            _days(account, max(days))
+        ):
             for day in days:
                 if booked_on <= day:
-                    series[day][account.id][currency] += Decimal(net)
+                    series[day][account.id][currency] += income - expense
     return series
 
 

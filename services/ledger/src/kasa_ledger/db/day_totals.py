@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kasa_ledger.db.tables import AccountDay, FlowDay, Transaction
@@ -74,8 +75,29 @@ async def _upsert(
     keys = [column.name for column in table.primary_key.columns]
     rows.sort(key=lambda row: tuple(str(row[k]) for k in keys))
     stmt = dialect_insert(session, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys,
-        set_={name: table.c[name] + stmt.excluded[name] for name in sums},
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite keeps money as integers of 1/10000 and turns a sum beyond 64 bits into a
+        # float: add in Python instead. Its one writer at a time makes read-then-write safe.
+        await _add_stored(session, table, rows, keys, sums)
+        totals = {name: stmt.excluded[name] for name in sums}
+    else:
+        totals = {name: table.c[name] + stmt.excluded[name] for name in sums}
+    await session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=totals), rows)
+
+
+async def _add_stored(
+    session: AsyncSession,
+    table: Any,
+    rows: list[dict[str, Any]],
+    keys: list[str],
+    sums: tuple[str, ...],
+) -> None:
+    """Add to each row what its day already holds."""
+    stored = select(*(table.c[name] for name in sums)).where(
+        *(table.c[key] == bindparam(f"k_{key}") for key in keys)
     )
-    await session.execute(stmt, rows)
+    for row in rows:
+        found = (await session.execute(stored, {f"k_{k}": row[k] for k in keys})).first()
+        if found is not None:
+            for name, value in zip(sums, found, strict=True):
+                row[name] = row[name] + value

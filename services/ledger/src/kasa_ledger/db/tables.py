@@ -8,7 +8,7 @@ from uuid import UUID
 from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from kasa_servicekit.db import Money, UtcDateTime
+from kasa_servicekit.db import Money, MoneyTotal, UtcDateTime
 from kasa_servicekit.orm import NAMING
 
 
@@ -134,8 +134,8 @@ class AccountDay(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
     workspace_id: Mapped[UUID]
-    income: Mapped[Decimal] = mapped_column(Money)
-    expense: Mapped[Decimal] = mapped_column(Money)
+    income: Mapped[Decimal] = mapped_column(MoneyTotal)
+    expense: Mapped[Decimal] = mapped_column(MoneyTotal)
 
 
 class FlowDay(Base):
@@ -152,7 +152,7 @@ class FlowDay(Base):
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
     type: Mapped[str] = mapped_column(String(10), primary_key=True)
     category: Mapped[str] = mapped_column(String(100), primary_key=True)
-    total: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(MoneyTotal)
 
 
 class Invoice(Base):
