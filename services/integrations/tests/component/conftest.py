@@ -7,6 +7,7 @@ sync is claimed and run by the app's worker as a broker delivery would make it.
 
 import asyncio
 import base64
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -94,14 +95,19 @@ def client(database_path, signing_key, keys, fake_fio, monkeypatch) -> Iterator[
     # Tests do not wait 30 s for Fio's rate limit.
     app.state.plugins["fio"].rate_limit_wait_s = 0.05
     with TestClient(app) as test_client:
-        delivery = test_client.portal.start_task_soon(deliver_sync_requests, app)
+        stop = threading.Event()
+        delivery = test_client.portal.start_task_soon(deliver_sync_requests, app, stop)
         try:
             yield test_client
         finally:
-            delivery.cancel()
+            # Ended between two deliveries, before the app shuts down: cancelling a running
+            # portal task from this thread is a no-op, and a delivery cut off inside a handler
+            # can keep the loop from closing.
+            stop.set()
+            delivery.result(timeout=60)
 
 
-async def deliver_sync_requests(app: FastAPI) -> None:
+async def deliver_sync_requests(app: FastAPI, stop: threading.Event) -> None:
     """Hand every ``SyncRequested`` the app writes to its own subscription, once each, as the
     broker would: the kit's inbox claim, the real handler, the app's worker."""
     runtime = app.state.runtime
@@ -112,7 +118,7 @@ async def deliver_sync_requests(app: FastAPI) -> None:
         .where(outbox.c.routing_key == SyncRequested.routing_key())
         .order_by(outbox.c.id)
     )
-    while True:
+    while not stop.is_set():
         async with runtime.db.sessions() as session:
             rows = (await session.execute(stmt)).all()
         for row in rows:
