@@ -40,15 +40,12 @@ from urllib.parse import urlsplit
 import aio_pika
 import asyncpg
 import orjson
+from bench_sync import envelopes  # the very envelopes a demo sync publishes
 
-from kasa_contracts.events.integrations import TransactionImported
-from kasa_integrations.plugins.base import plugin_actor
-from kasa_integrations.plugins.demo import MAX_COUNT, DemoBank, demo_transaction
+from kasa_integrations.plugins.demo import MAX_COUNT
 from kasa_localstack import infra
 from kasa_localstack.stack import PROCESSES, SERVICES, Stack, StackConfig
 from kasa_localstack.testing import KasaClient, free_port
-from kasa_servicekit.context import correlation_id_var
-from kasa_servicekit.events import At, EventWriter
 
 ROOT = Path(__file__).resolve().parents[2]
 TICK = os.sysconf("SC_CLK_TCK")
@@ -177,28 +174,6 @@ def report(title: str, count: int, seconds: float, meter: Meter, memory: bool = 
 
 
 # --- the raw pipeline --------------------------------------------------------------------
-
-
-def envelopes(count: int) -> list[tuple[str, bytes]]:
-    """The events a demo sync of ``count`` transactions publishes, as (routing key, body)."""
-    plugin, workspace, sync_id = DemoBank(), uuid.uuid4(), uuid.uuid4()
-    writer = EventWriter("integrations")
-    origin = At(workspace, plugin_actor(plugin))
-    token = correlation_id_var.set(str(sync_id))
-    try:
-        out = []
-        for i in range(count):
-            payload = TransactionImported(
-                plugin=plugin.name,
-                plugin_version=plugin.version,
-                sync_id=sync_id,
-                **demo_transaction(i).model_dump(),
-            )
-            envelope = writer.envelope(payload, origin)
-            out.append((envelope.routing_key, envelope.model_dump_json().encode()))
-        return out
-    finally:
-        correlation_id_var.reset(token)
 
 
 RAW_SCHEMA = {
