@@ -1,6 +1,8 @@
-"""Invoice numbers on real PostgreSQL: gap-free and unique under concurrent issuing."""
+"""Invoice numbers on real PostgreSQL: gap-free and unique under concurrent issuing from two
+replicas."""
 
 import asyncio
+import contextlib
 import uuid
 
 import httpx
@@ -17,22 +19,36 @@ CONCURRENT = 16
 
 
 @pytest.fixture
-async def invoicing(fresh_database, monkeypatch):
+async def replicas(fresh_database, monkeypatch):
+    """Two replicas of invoicing on one database: each its own app and connection pool."""
     monkeypatch.setenv("DATABASE_URL", fresh_database)
     monkeypatch.setenv("AMQP_URL", "amqp://guest:guest@127.0.0.1:1/")
     spec = build()
     await asyncio.to_thread(upgrade, spec.migrations, fresh_database)
-    app = create_app(spec)
     issuer = TokenIssuer()
-    issuer.install(app)
     workspace = uuid.uuid4()
-    # No lifespan: the routes need only the database, not the broker or the relay.
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://invoicing", headers=issuer.headers(workspace)
-    ) as client:
-        yield client
-    await app.state.runtime.db.dispose()
+    apps = [create_app(build()) for _ in range(2)]
+    async with contextlib.AsyncExitStack() as stack:
+        clients = []
+        for app in apps:
+            issuer.install(app)
+            stack.push_async_callback(app.state.runtime.db.dispose)
+            # No lifespan: the routes need only the database, not the broker or the relay.
+            clients.append(
+                await stack.enter_async_context(
+                    httpx.AsyncClient(
+                        transport=httpx.ASGITransport(app=app),
+                        base_url="http://invoicing",
+                        headers=issuer.headers(workspace),
+                    )
+                )
+            )
+        yield clients
+
+
+@pytest.fixture
+def invoicing(replicas):
+    return replicas[0]
 
 
 async def ok(response_coro, status=200):
@@ -75,12 +91,14 @@ async def drafts(client, count):
     return customer["id"], ids
 
 
-async def test_concurrent_issues_get_consecutive_unique_numbers(invoicing):
+async def test_concurrent_issues_get_consecutive_unique_numbers(replicas):
+    invoicing = replicas[0]
     _, ids = await drafts(invoicing, CONCURRENT)
+    # Half the drafts are issued through each replica, all at once.
     responses = await asyncio.gather(
         *(
-            invoicing.post(f"/api/v1/invoices/{i}/issue", json={"issue_date": "2026-03-31"})
-            for i in ids
+            replicas[n % 2].post(f"/api/v1/invoices/{i}/issue", json={"issue_date": "2026-03-31"})
+            for n, i in enumerate(ids)
         )
     )
     assert [r.status_code for r in responses] == [200] * CONCURRENT, [r.text for r in responses]
@@ -91,8 +109,8 @@ async def test_concurrent_issues_get_consecutive_unique_numbers(invoicing):
     _, [again] = await drafts(invoicing, 1)
     twins = await asyncio.gather(
         *(
-            invoicing.post(f"/api/v1/invoices/{again}/issue", json={"issue_date": "2026-03-31"})
-            for _ in range(2)
+            replica.post(f"/api/v1/invoices/{again}/issue", json={"issue_date": "2026-03-31"})
+            for replica in replicas
         )
     )
     assert sorted(r.status_code for r in twins) == [200, 409]

@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import contextlib
+import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -11,9 +12,13 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 
+from kasa_servicekit.database_wait import DatabaseUnreachable, wait_for_database
+from kasa_servicekit.logs import configure_logging
 from kasa_servicekit.migrations import upgrade
 from kasa_servicekit.service import ServiceSpec, create_app, ops_app
 from kasa_servicekit.settings import ServiceSettings
+
+log = logging.getLogger("kasa.startup")
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,20 @@ def service_main(build_spec: Callable[[], ServiceSpec], commands: Sequence[Comma
 
     if args.command in extra:
         sys.exit(extra[args.command].run(spec, args))
-    if args.command == "migrate" or not args.no_migrate:
+    settings = spec.settings
+    configure_logging(spec.name, settings.log_level, settings.log_format)
+    migrates = args.command == "migrate" or not args.no_migrate
+    try:
+        asyncio.run(
+            wait_for_database(
+                settings.migration_url if migrates else settings.database_url,
+                settings.startup_wait_seconds,
+            )
+        )
+    except DatabaseUnreachable as exc:
+        log.error("%s; %s does not start", exc, spec.name)
+        sys.exit(3)
+    if migrates:
         # As the schema owner (MIGRATION_DATABASE_URL), granting the runtime role its rows.
         upgrade(
             spec.migrations, spec.settings.migration_url, runtime_url=spec.settings.database_url

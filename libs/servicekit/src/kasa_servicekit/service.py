@@ -35,6 +35,7 @@ from kasa_servicekit.consumers import (
 from kasa_servicekit.context import correlation_id_var
 from kasa_servicekit.db import Database
 from kasa_servicekit.events import EventWriter
+from kasa_servicekit.leases import PeriodicJob, replica_id, run_periodically
 from kasa_servicekit.logs import configure_logging
 from kasa_servicekit.mail_relay import MailRelay
 from kasa_servicekit.minimum_roles import enforce_minimum_roles
@@ -76,7 +77,10 @@ class ServiceSpec:
     on_startup: Sequence[StartupHook] = ()
     """Run once the database is open, before traffic (e.g. recover interrupted work)."""
     background: Sequence[Callable[["Runtime"], Awaitable[None]]] = ()
-    """Long-running tasks started with the service and cancelled at shutdown."""
+    """Long-running tasks started with every replica and cancelled at shutdown."""
+    periodic: Sequence[PeriodicJob] = ()
+    """Scheduled work one replica at a time runs, under a lease; the service's migrations
+    include ``lease_metadata``."""
     configure_app: Callable[[FastAPI], None] | None = None
     sends_mail: bool = False
     """The service queues mail (its migrations include ``mail_metadata``): run the mail relay
@@ -94,6 +98,8 @@ class Runtime:
     events: EventWriter
     """The service's one event writer; its producer is the spec's name."""
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    replica: str = field(default_factory=replica_id)
+    """This process among the service's replicas, as its job leases name it."""
 
     def spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
@@ -203,6 +209,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
                 log.warning("SMTP_HOST is not set: mail is queued and waits until it is")
         for job in spec.background:
             runtime.spawn(job(runtime), getattr(job, "__name__", "background"))
+        for periodic in spec.periodic:
+            runtime.spawn(run_periodically(runtime, periodic, runtime.replica), periodic.name)
         log.info("%s %s started", spec.name, spec.version)
         yield
         running = list(runtime.tasks)

@@ -52,6 +52,12 @@ class ServiceSettings(BaseSettings):
         validation_alias="MIGRATION_DATABASE_URL",
         description="The schema owner's URL, for migrations only; DATABASE_URL when unset",
     )
+    startup_wait_seconds: float = Field(
+        default=300,
+        ge=0,
+        validation_alias="STARTUP_WAIT_SECONDS",
+        description="How long a starting service waits for its database before it gives up",
+    )
     amqp_url: str = Field(default=DEV_AMQP_URL, validation_alias="AMQP_URL")
     host: str = Field(default="127.0.0.1", validation_alias="HOST")
     port: int = Field(default=8080, ge=1, le=65535, validation_alias="PORT")

@@ -12,12 +12,13 @@ from kasa_audit.api import (
     chain_anchors,
     event_archive,
 )
-from kasa_audit.app.chain_anchors import anchor_chains
+from kasa_audit.app.chain_anchors import anchor_once
 from kasa_audit.consumers import every_event
 from kasa_audit.db.tables import metadata
 from kasa_audit.settings import AuditSettings
 from kasa_servicekit.cli import service_main
 from kasa_servicekit.consumers import Subscription
+from kasa_servicekit.leases import PeriodicJob
 from kasa_servicekit.service import ServiceSpec, create_app
 
 
@@ -48,7 +49,7 @@ def build() -> ServiceSpec:
                 batch_handler=every_event.handle_batch,
             ),
         ],
-        background=[anchor_chains],
+        periodic=[PeriodicJob("audit.chain-anchors", settings.anchor_seconds, anchor_once)],
     )
 
 

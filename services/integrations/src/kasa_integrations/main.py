@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from kasa_contracts.events.integrations import SyncRequested
 from kasa_integrations import __version__
 from kasa_integrations.api import errors, imports, plugins, syncs
-from kasa_integrations.app.sync_recovery import sweep_forever
+from kasa_integrations.app.sync_recovery import sweep
 from kasa_integrations.app.sync_run import SyncWorker
 from kasa_integrations.app.uploads import UploadGate
 from kasa_integrations.commands import rotate_credentials
@@ -20,6 +20,7 @@ from kasa_integrations.security.credentials import vault_for
 from kasa_integrations.settings import IntegrationsSettings
 from kasa_servicekit.cli import service_main
 from kasa_servicekit.consumers import Subscription
+from kasa_servicekit.leases import PeriodicJob
 from kasa_servicekit.service import Runtime, ServiceSpec, create_app
 
 
@@ -48,7 +49,7 @@ def build() -> ServiceSpec:
         worker.attach(transactions(runtime.db), runtime.events, runtime.spawn)
 
     async def recover_syncs(runtime: Runtime) -> None:
-        await sweep_forever(worker)
+        await sweep(worker)
 
     def configure(app: FastAPI) -> None:
         app.state.plugins = plugin_registry
@@ -70,7 +71,15 @@ def build() -> ServiceSpec:
             ),
         ],
         on_startup=[redact_secrets_in_logs, attach_worker],
-        background=[recover_syncs],
+        # At start (what a restarted replica left behind), then every half lease.
+        periodic=[
+            PeriodicJob(
+                "integrations.sync-sweep",
+                worker.lease.total_seconds() / 2,
+                recover_syncs,
+                at_start=True,
+            )
+        ],
         configure_app=configure,
     )
 

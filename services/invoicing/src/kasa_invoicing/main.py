@@ -30,6 +30,7 @@ from kasa_invoicing.db.tables import metadata
 from kasa_invoicing.settings import InvoicingSettings
 from kasa_servicekit.cli import service_main
 from kasa_servicekit.consumers import Subscription
+from kasa_servicekit.leases import PeriodicJob
 from kasa_servicekit.service import Runtime, ServiceSpec, create_app
 
 # One queue for both, so a match and its unmatch are handled in the order they arrive.
@@ -60,7 +61,7 @@ def build() -> ServiceSpec:
         app.state.invoice_mail = mail
 
     async def reminder_pass(runtime: Runtime) -> None:
-        await reminders_app.every(runtime, mail, settings.reminder_interval_seconds)
+        await reminders_app.remind_today(runtime, mail)
 
     return ServiceSpec(
         name="invoicing",
@@ -85,7 +86,14 @@ def build() -> ServiceSpec:
         ],
         subscriptions=[PAYMENTS],
         configure_app=configure_with_mail,
-        background=[reminder_pass],
+        periodic=[
+            PeriodicJob(
+                "invoicing.reminders",
+                settings.reminder_interval_seconds,
+                reminder_pass,
+                at_start=True,
+            )
+        ],
         sends_mail=True,
     )
 

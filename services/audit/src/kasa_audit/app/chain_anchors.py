@@ -10,7 +10,6 @@ has not moved is anchored again every ``AUDIT_ANCHOR_REFRESH_HOURS``: a quiet wo
 an anchor in the stream.
 """
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -64,20 +63,12 @@ async def anchor_round(
         return await anchor_heads(Anchors(session), events, refresh_after)
 
 
-async def anchor_chains(runtime: "Runtime") -> None:
-    """Background job: anchor heads every ``AUDIT_ANCHOR_SECONDS`` until cancelled."""
-    interval = float(getattr(runtime.settings, "anchor_seconds", 300))
+async def anchor_once(runtime: "Runtime") -> None:
+    """One round of the periodic job (``AUDIT_ANCHOR_SECONDS``, one replica at a time)."""
     refresh_after = timedelta(hours=float(getattr(runtime.settings, "anchor_refresh_hours", 24)))
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            anchored = await anchor_round(runtime.db, runtime.events, refresh_after)
-        except Exception:
-            # A database hiccup skips one round; the next one anchors whatever moved meanwhile.
-            log.exception("anchoring audit chain heads failed")
-            continue
-        if anchored:
-            log.info("anchored %d audit chain head(s)", len(anchored))
+    anchored = await anchor_round(runtime.db, runtime.events, refresh_after)
+    if anchored:
+        log.info("anchored %d audit chain head(s)", len(anchored))
 
 
 async def check_anchors(chains: Chains, anchors: Sequence[Anchor]) -> list[Mismatch]:

@@ -1,4 +1,4 @@
-"""The sweep every replica runs: no requested sync is left behind by a dead worker.
+"""The sweep one replica at a time runs: no requested sync is left behind by a dead worker.
 
 A running sync whose lease expired lost its worker (a crash, a kill, a lost network): the
 sweep claims it again and runs it from its saved cursor, up to the worker's ``max_attempts``
@@ -8,7 +8,6 @@ broker was out of reach, no replica consumes) is claimed too. Each claim is the 
 conditional update the consumer makes, so replicas sweeping together never share a run.
 """
 
-import asyncio
 import logging
 
 from kasa_contracts import Actor
@@ -81,15 +80,3 @@ async def _end(worker: SyncWorker, uow: UnitOfWork, sync: Sync, status: SyncStat
     if ended:
         with about_sync(sync.id, keep_cause=True):
             await worker.events.write(uow.session, payload, on=origin)
-
-
-async def sweep_forever(worker: SyncWorker) -> None:
-    """Sweep at startup (what a restarted replica left behind), then every half lease."""
-    while True:
-        try:
-            await sweep(worker)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("the sync sweep failed; it runs again shortly")
-        await asyncio.sleep(worker.lease.total_seconds() / 2)

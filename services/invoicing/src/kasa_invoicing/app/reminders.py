@@ -6,7 +6,6 @@ the second finds the reminder sent. The mail's dedupe key and the send's unique 
 hold the same line should anything slip past the lock.
 """
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -147,15 +146,8 @@ async def _remind_one(
         return True
 
 
-async def every(runtime: Any, mail: InvoiceMail, seconds: int) -> None:
-    """Run the pass for today every ``seconds`` (never when 0), from the service's start."""
-    if seconds <= 0:
-        return
-    while True:
-        try:
-            queued = await remind(runtime.db, runtime.events, mail, utcnow().date())
-            if queued:
-                log.info("queued %d overdue reminders", queued)
-        except Exception:
-            log.exception("the reminder pass failed; it runs again in %d s", seconds)
-        await asyncio.sleep(seconds)
+async def remind_today(runtime: Any, mail: InvoiceMail) -> None:
+    """One pass for today: a round of the periodic job (one replica at a time)."""
+    queued = await remind(runtime.db, runtime.events, mail, utcnow().date())
+    if queued:
+        log.info("queued %d overdue reminders", queued)

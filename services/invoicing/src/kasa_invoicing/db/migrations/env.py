@@ -1,6 +1,7 @@
 from kasa_invoicing.db.tables import metadata
 from kasa_servicekit.idempotency import idempotency_metadata
+from kasa_servicekit.leases import lease_metadata
 from kasa_servicekit.mail_outbox import mail_metadata
 from kasa_servicekit.migrations import run_env
 
-run_env(metadata, idempotency_metadata, mail_metadata)
+run_env(metadata, idempotency_metadata, mail_metadata, lease_metadata)
