@@ -74,7 +74,7 @@ async def test_a_failed_batch_commits_nothing_and_only_the_bad_message_is_retrie
     # The good events were applied once, one by one; the batch's own writes rolled back.
     assert await written(db) == ["tx-1", "tx-3"]
     [(target, copy)] = exchange.published
-    assert target == "ledger.fallback.retry"
+    assert target == "ledger.fallback.retries"
     assert copy.message_id == str(delivered[1][0].event_id)
     assert copy.headers["x-error"] == "ValueError: cannot book this one"
     assert [m.acks for _, m in delivered] == [1, 1, 1]
@@ -101,7 +101,7 @@ async def test_a_failing_batch_handler_falls_back_to_each_events_own_handler(
 
     assert calls == [2]
     assert await written(db) == ["tx-2"]
-    assert exchange.targets == ["ledger.sets.retry"]
+    assert exchange.targets == ["ledger.sets.retries"]
 
 
 async def test_the_last_attempt_of_a_bad_message_in_a_batch_parks_it(

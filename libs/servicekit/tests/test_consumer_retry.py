@@ -43,7 +43,7 @@ async def test_a_failing_handler_sends_the_message_to_retry_with_the_attempt_and
     await consumer.deliver(message, exchange)
 
     [(target, copy)] = exchange.published
-    assert target == "ledger.transactions.retry"
+    assert target == "ledger.transactions.retries"
     assert copy.body == message.body and copy.message_id == message.message_id
     assert copy.headers["x-attempt"] == 1
     assert copy.headers["x-error"] == "RuntimeError: ledger database is down"
@@ -64,7 +64,7 @@ async def test_a_retried_message_that_succeeds_is_applied_once_and_acked(
     again = exchange.redeliver()
     await consumer.deliver(again, exchange)
 
-    assert exchange.targets == ["ledger.transactions.retry"]
+    assert exchange.targets == ["ledger.transactions.retries"]
     assert again.acks == 1
     assert applied == ["tx-1"]
 
@@ -76,12 +76,12 @@ async def test_the_attempt_count_grows_until_the_message_is_parked(
     _, message = published()
 
     await consumer.deliver(message, exchange)
-    while exchange.targets[-1].endswith(".retry"):
+    while exchange.targets[-1].endswith(".retries"):
         await consumer.deliver(exchange.redeliver(), exchange)
 
     assert exchange.targets == [
-        "ledger.transactions.retry",
-        "ledger.transactions.retry",
+        "ledger.transactions.retries",
+        "ledger.transactions.retries",
         "ledger.transactions.parked",
     ]
     attempts = [copy.headers["x-attempt"] for _, copy in exchange.published]

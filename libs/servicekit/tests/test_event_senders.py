@@ -121,7 +121,7 @@ async def test_a_retry_copy_keeps_the_accepted_sender_and_is_applied_on_return(
 
     await consumer.deliver(message, exchange)
     [(target, copy)] = exchange.published
-    assert target == "ledger.transactions.retry"
+    assert target == "ledger.transactions.retries"
     assert (copy.user_id, copy.headers[SENDER_HEADER]) == ("kasa-ledger", "kasa-integrations")
 
     await consumer.deliver(exchange.redeliver(), exchange)

@@ -17,7 +17,12 @@ from uuid import UUID
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 
-from kasa_servicekit.topology import QueuePolicy, declare_consumer_queue, declare_exchanges
+from kasa_servicekit.topology import (
+    QueuePolicy,
+    declare_consumer_queue,
+    declare_exchanges,
+    drop_legacy_retry_queue,
+)
 
 log = logging.getLogger("kasa.bus")
 
@@ -124,6 +129,7 @@ class Bus:
                 await declare_consumer_queue(
                     channel, consumer.queue, consumer.routing_keys, self.policy
                 )
+                await drop_legacy_retry_queue(publisher, consumer.queue)
             self._connection, self._channel = publisher, channel
             for consumer in self.consumers:
                 consumer_channel = await connection.channel(publisher_confirms=True)

@@ -4,9 +4,10 @@
 - ``kasa.replay``: direct exchange; each consumer queue is bound with its own name, so a replay
   aimed at one queue reaches nobody else.
 - ``kasa.events.archive``: a stream bound with ``#``, the short-horizon archive for replay.
-- Per consumer queue ``Q``: a durable quorum queue with a delivery limit, ``Q.retry`` (a delay
-  queue whose messages expire back into ``Q``) and ``Q.parked`` (where messages that keep
-  failing wait for an operator).
+- Per consumer queue ``Q``: a durable quorum queue with a delivery limit, ``Q.retries`` (a
+  quorum delay queue whose messages expire back into ``Q``) and ``Q.parked`` (where messages
+  that keep failing wait for an operator). All three are quorum queues, so on a cluster each
+  survives the loss of a node.
 - Per-instance queues (``declare_instance_queue``): one service instance's own exclusive,
   auto-deleted queue, for events every instance must see (live push to its clients).
 
@@ -14,11 +15,12 @@ Every queue of a service starts with its name (``ledger.…``), which is what it
 may read: ``broker_permissions`` gives each user exactly what this topology needs.
 """
 
+import logging
 import re
 from dataclasses import dataclass
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, AbstractQueue
 
 from kasa_contracts import CATALOG
 
@@ -26,8 +28,16 @@ EVENTS_EXCHANGE = "kasa.events"
 REPLAY_EXCHANGE = "kasa.replay"
 ARCHIVE_STREAM = "kasa.events.archive"
 
+log = logging.getLogger("kasa.topology")
+
 
 def retry_queue(queue: str) -> str:
+    return f"{queue}.retries"
+
+
+def legacy_retry_queue(queue: str) -> str:
+    """The classic delay queue of earlier versions, which lived on one broker node only: a
+    cluster that lost that node refused the service's declarations until it came back."""
     return f"{queue}.retry"
 
 
@@ -74,10 +84,14 @@ async def declare_consumer_queue(
         retry_queue(name),
         durable=True,
         arguments={
-            "x-queue-type": "classic",
+            "x-queue-type": "quorum",
             "x-message-ttl": policy.retry_delay_ms,
             "x-dead-letter-exchange": "",
             "x-dead-letter-routing-key": name,
+            # Expired retries move back into the queue under publisher confirms between the
+            # two queues, never dropped on the way (which needs reject-publish overflow).
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
         },
     )
     queue = await channel.declare_queue(
@@ -96,6 +110,25 @@ async def declare_consumer_queue(
         await queue.bind(EVENTS_EXCHANGE, routing_key=key)
     await queue.bind(REPLAY_EXCHANGE, routing_key=name)
     return queue
+
+
+async def drop_legacy_retry_queue(connection: AbstractConnection, name: str) -> None:
+    """Delete ``name``'s classic delay queue of earlier versions once it is empty.
+
+    Until then its messages expire back into ``name`` as before; the next start tries again.
+    On a channel of its own, because a refusal (not empty, node down) closes the channel.
+    """
+    try:
+        channel = await connection.channel()
+    except Exception:
+        return
+    try:
+        await channel.queue_delete(legacy_retry_queue(name), if_empty=True)
+    except Exception as exc:
+        log.info("kept %s for now: %s", legacy_retry_queue(name), exc)
+    finally:
+        if not channel.is_closed:
+            await channel.close()
 
 
 async def declare_instance_queue(
