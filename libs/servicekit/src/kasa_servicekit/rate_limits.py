@@ -1,8 +1,10 @@
 """In-process rate limits: at most N hits per key in fixed windows. No I/O.
 
 Each process counts on its own, so with N instances a client gets up to N times the budget.
-The limits exist to bound work (sign-ins, uploads, portal renders), not to count exactly; a
-budget that must hold across instances belongs in a database (the gateway's sign-in throttle).
+That is what these limits are for: bounding one process's work (uploads, portal renders), not
+counting exactly. A budget that must hold across instances belongs in a database: the gateway
+counts its rate limits (sign-ins, registrations, resets, API calls) in its own and falls back
+to this in-process count only while that database cannot be reached.
 """
 
 import math

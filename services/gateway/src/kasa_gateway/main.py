@@ -32,6 +32,7 @@ from kasa_gateway.app.invitations import InvitationMail
 from kasa_gateway.app.security_notices import SecurityNotices
 from kasa_gateway.commands import operator_role
 from kasa_gateway.db.identities import IdentityStore
+from kasa_gateway.db.rate_limits import SharedRateLimiter, sweep_ended
 from kasa_gateway.db.tables import metadata
 from kasa_gateway.domain.client_address import parse_networks
 from kasa_gateway.domain.rate_limits import Limiters
@@ -49,13 +50,18 @@ from kasa_gateway.tokens.web_sessions import WebSessions
 from kasa_servicekit.auth import JwksVerifier
 from kasa_servicekit.cli import service_main
 from kasa_servicekit.consumers import InstanceSubscription, Subscription
+from kasa_servicekit.leases import PeriodicJob
 from kasa_servicekit.mail_templates import MailTemplates
-from kasa_servicekit.rate_limits import RateLimiter
 from kasa_servicekit.revocations import RevokedSessions
 from kasa_servicekit.service import Runtime, ServiceSpec, create_app
 
 MAIL = Path(__file__).parent / "mail"
 """The gateway's mail: password resets, address verification, invitations and notices."""
+
+API_LEASE = 32
+"""At most this many hits of a user's API budget an instance claims at once (see
+``SharedRateLimiter``): a statement per 32 requests of a busy client instead of one per
+request, and at most 32 hits a window lost per instance the client leaves."""
 
 
 def build() -> ServiceSpec:
@@ -77,6 +83,9 @@ def build() -> ServiceSpec:
 
     async def upstream_clients(_runtime: Runtime) -> None:
         await proxy.keep_until_shutdown(apps[-1])
+
+    async def rate_limit_windows(runtime: Runtime) -> None:
+        await sweep_ended(runtime.db)
 
     return ServiceSpec(
         name="gateway",
@@ -119,6 +128,7 @@ def build() -> ServiceSpec:
             ),
         ],
         background=[upstream_clients],
+        periodic=[PeriodicJob("gateway.rate-limit-windows", 60, rate_limit_windows)],
         configure_app=configure,
         sends_mail=True,
     )
@@ -140,17 +150,31 @@ def configure_tokens(app: FastAPI, settings: GatewaySettings, mail: MailTemplate
     app.state.verifier = JwksVerifier.with_keys(
         keys.jwks, settings.jwt_issuer, settings.jwt_audience, revoked
     )
+    db = app.state.runtime.db
+    # Counted in the database, so every instance enforces one budget; the names keep the
+    # limits' windows apart in one table.
     app.state.limiters = Limiters(
-        login_per_account_address=RateLimiter(settings.login_rate_per_account_address),
-        login_per_address=RateLimiter(settings.login_rate_per_address),
-        register_per_address=RateLimiter(settings.register_rate_per_address),
-        api_per_user=RateLimiter(settings.api_rate_per_user),
-        reset_per_address=RateLimiter(settings.password_resets_per_address_hour, window=3600),
+        login_per_account_address=SharedRateLimiter(
+            db, "sign_in_account_address", settings.login_rate_per_account_address
+        ),
+        login_per_address=SharedRateLimiter(db, "sign_in_address", settings.login_rate_per_address),
+        register_per_address=SharedRateLimiter(
+            db, "registration_address", settings.register_rate_per_address
+        ),
+        api_per_user=SharedRateLimiter(
+            db, "api_caller", settings.api_rate_per_user, lease=API_LEASE
+        ),
+        reset_per_address=SharedRateLimiter(
+            db, "password_reset_address", settings.password_resets_per_address_hour, window=3600
+        ),
     )
     app.state.mail = mail
     app.state.address_mail = AddressMail(app.state.mail, settings)
     app.state.invitation_mail = InvitationMail(
-        app.state.mail, RateLimiter(settings.invitation_resends_per_hour, window=3600)
+        app.state.mail,
+        SharedRateLimiter(
+            db, "invitation_resend", settings.invitation_resends_per_hour, window=3600
+        ),
     )
 
 

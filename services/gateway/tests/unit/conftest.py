@@ -1,6 +1,6 @@
 """An in-memory identity store, recorded events and a key ring: use cases without a database."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -30,9 +30,25 @@ from kasa_servicekit.db import utcnow
 from kasa_servicekit.events import RecordedEvents
 from kasa_servicekit.mail_outbox import Mail
 from kasa_servicekit.mail_templates import MailTemplates
-from kasa_servicekit.rate_limits import RateLimiter
+from kasa_servicekit.rate_limits import Decision, RateLimiter
 
 PASSWORD = "a long enough secret"
+
+
+class CountingLimiter:
+    """A ``Limiter`` that counts in this process (the kit's ``RateLimiter``): use cases see
+    the same answers as from the database's count, without one."""
+
+    def __init__(self, limit: int, window: int = 60) -> None:
+        self.limit = limit
+        self.window = window
+        self.counts = RateLimiter(limit, window=window)
+
+    async def hit(self, key: str) -> Decision:
+        return self.counts.hit(key)
+
+    async def peek(self, keys: Sequence[str]) -> list[Decision]:
+        return [self.counts.peek(key) for key in keys]
 
 
 class FakeIdentities:
@@ -275,7 +291,11 @@ def keys() -> KeyRing:
 @pytest.fixture
 def limiters() -> Limiters:
     return Limiters(
-        RateLimiter(100), RateLimiter(100), RateLimiter(100), RateLimiter(1000), RateLimiter(100)
+        CountingLimiter(100),
+        CountingLimiter(100),
+        CountingLimiter(100),
+        CountingLimiter(1000),
+        CountingLimiter(100),
     )
 
 
@@ -295,7 +315,7 @@ class RecordedMail(InvitationMail):
     """The invitation mail as the use cases queue it, kept in a list instead of the outbox."""
 
     def __init__(self, settings: GatewaySettings) -> None:
-        super().__init__(MailTemplates(MAIL, settings.public_url), RateLimiter(3, window=3600))
+        super().__init__(MailTemplates(MAIL, settings.public_url), CountingLimiter(3, window=3600))
         self.queued: list[Mail] = []
 
     async def queue(self, session: Any, mail: Mail) -> None:

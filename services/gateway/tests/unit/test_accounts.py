@@ -21,9 +21,8 @@ from kasa_gateway.domain.errors import (
 )
 from kasa_gateway.settings import GatewaySettings
 from kasa_servicekit.ids import new_id
-from kasa_servicekit.rate_limits import RateLimiter
 
-from .conftest import PASSWORD, RecordedAddressMail, principal_of
+from .conftest import PASSWORD, CountingLimiter, RecordedAddressMail, principal_of
 
 
 def address_mail() -> RecordedAddressMail:
@@ -85,7 +84,7 @@ async def test_a_weak_password_is_refused_with_its_reasons(store, events, limite
 
 
 async def test_registrations_per_address_are_limited(store, events, limiters):
-    limiters.register_per_address = RateLimiter(1)
+    limiters.register_per_address = CountingLimiter(1)
     await register(store, events, limiters)
     with pytest.raises(TooManyAttempts) as refused:
         await register(store, events, limiters, email="adam@example.com")

@@ -31,7 +31,7 @@ class RateLimitOut(BaseModel):
 
 
 class RateLimitList(BaseModel):
-    """Counted by the gateway instance that answers: each instance counts on its own."""
+    """Counted by every gateway instance together, in the gateway's database."""
 
     items: list[RateLimitOut]
     next_cursor: str | None = None

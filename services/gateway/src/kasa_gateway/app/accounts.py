@@ -98,7 +98,7 @@ async def register(
 
     A taken email is refused as such (409). The per-address limit, checked first, bounds how
     many emails one address can probe that way."""
-    decision = limiters.register_per_address.hit(throttle_key(address))
+    decision = await limiters.register_per_address.hit(throttle_key(address))
     if not decision.allowed:
         raise TooManyAttempts("too many registrations from this address", decision.reset_after)
     email = email.lower()
@@ -145,7 +145,7 @@ async def authenticate(
         (limiters.login_per_address, address, "from this address"),
         (limiters.login_per_account_address, f"{address} {email}", "for this account"),
     ):
-        decision = limiter.hit(key)
+        decision = await limiter.hit(key)
         if not decision.allowed:
             raise TooManyAttempts(f"too many sign-in attempts {detail}", decision.reset_after)
     async with store.reading() as tx:

@@ -137,7 +137,7 @@ async def request_change(
 
     The password is asked for, as for a password change: whoever holds an open session must
     not be able to move the account to an address of their own."""
-    decision = limiters.login_per_account_address.hit(f"password:{principal.user_id}")
+    decision = await limiters.login_per_account_address.hit(f"password:{principal.user_id}")
     if not decision.allowed:
         raise TooManyAttempts("too many password attempts", decision.reset_after)
     email = email.strip().lower()

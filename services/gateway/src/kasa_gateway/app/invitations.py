@@ -17,6 +17,7 @@ from kasa_gateway.app.workspaces import manager_membership
 from kasa_gateway.db.identities import Identities, IdentityStore
 from kasa_gateway.db.tables import Invitation, Membership, Workspace
 from kasa_gateway.domain.errors import AlreadyMember, NotAllowed, TooManyAttempts, UnknownEntity
+from kasa_gateway.domain.rate_limits import Limiter
 from kasa_gateway.domain.roles import can_assign
 from kasa_gateway.settings import GatewaySettings
 from kasa_gateway.tokens.opaque import new_secret, secret_hash
@@ -26,7 +27,6 @@ from kasa_servicekit.events import At, EventWriter
 from kasa_servicekit.ids import new_id
 from kasa_servicekit.mail_outbox import Mail, queue_mail
 from kasa_servicekit.mail_templates import MailTemplates
-from kasa_servicekit.rate_limits import RateLimiter
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class InvitationMail:
     """How invitations reach people: the gateway's mail, and the budget of renewed links."""
 
     templates: MailTemplates
-    resends: RateLimiter
+    resends: Limiter
     """Renewed links per invitation; each one mails the invited address again."""
 
     async def queue(self, session: AsyncSession, mail: Mail) -> None:
@@ -139,7 +139,7 @@ async def resend(
     made again, and mailed again: at most ``INVITATION_RESENDS_PER_HOUR`` times an hour.
     """
     require_verified_email(principal, "invite anyone")
-    decision = mail.resends.hit(f"invitation:{invitation_id}")
+    decision = await mail.resends.hit(f"invitation:{invitation_id}")
     if not decision.allowed:
         raise TooManyAttempts("this invitation was sent again too often", decision.retry_after)
     token = new_secret()

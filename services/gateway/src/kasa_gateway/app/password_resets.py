@@ -49,7 +49,7 @@ async def request_reset(
     The per-address limit is checked before the account is looked up, so its refusal tells
     nothing about the account; the per-account budget is silent for the same reason.
     """
-    decision = limiters.reset_per_address.hit(f"reset:{client.address}")
+    decision = await limiters.reset_per_address.hit(f"reset:{client.address}")
     if not decision.allowed:
         raise TooManyAttempts("too many reset requests from this address", decision.retry_after)
     settings = mail.settings

@@ -69,7 +69,7 @@ async def change_password(
 ) -> None:
     """Change the password; every other session of the account is revoked, and their access
     tokens are refused everywhere."""
-    decision = limiters.login_per_account_address.hit(f"password:{principal.user_id}")
+    decision = await limiters.login_per_account_address.hit(f"password:{principal.user_id}")
     if not decision.allowed:
         raise TooManyAttempts("too many password attempts", decision.reset_after)
     async with store.reading() as tx:

@@ -1,8 +1,9 @@
 """Where a workspace stands against the gateway's rate limits: a status read for its admins.
 
 The API limit counts each signed-in user's requests, whichever workspace they act in, so a
-workspace's status is its members' counts. Each gateway instance counts on its own
-(``domain/rate_limits.py``): the status is the answering instance's.
+workspace's status is its members' counts. Every gateway instance counts in the one database
+(``db/rate_limits.py``), so whichever instance answers gives the same status, up to the few
+hits other instances hold claimed but not yet used.
 """
 
 from dataclasses import dataclass
@@ -42,9 +43,10 @@ async def workspace_limits(
         await manager_membership(tx, principal)
         members = await tx.members(principal.workspace_id)
     limiter = limiters.api_per_user
-    usage = []
-    for _membership, user in members:
-        now = limiter.peek(api_caller_key(user.id))
-        used = now.limit - now.remaining
-        usage.append(MemberUsage(user.id, user.name, used, now.remaining, now.reset_after))
-    return [LimitStatus("api_requests", "user", limiter.limit, int(limiter.window), usage)]
+    users = [user for _membership, user in members]
+    standing = await limiter.peek([api_caller_key(user.id) for user in users])
+    usage = [
+        MemberUsage(user.id, user.name, now.limit - now.remaining, now.remaining, now.reset_after)
+        for user, now in zip(users, standing, strict=True)
+    ]
+    return [LimitStatus("api_requests", "user", limiter.limit, limiter.window, usage)]

@@ -1,10 +1,10 @@
-"""Identities: users, workspaces, memberships, invitations, refresh tokens, web sessions and
-the failed sign-ins per account and address."""
+"""Identities: users, workspaces, memberships, invitations, refresh tokens, web sessions, the
+failed sign-ins per account and address, and the rate limits' windows."""
 
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Boolean, ForeignKey, Integer, MetaData, String, false
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, MetaData, String, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kasa_servicekit.db import UtcDateTime
@@ -121,6 +121,28 @@ class LoginFailures(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RateLimitWindow(Base):
+    """The current window of one key of one rate limit, counted by every gateway instance: it
+    starts with the key's first hit, and the first hit after it ends starts the next in the
+    same row. Rows of ended windows are deleted now and then."""
+
+    __tablename__ = "rate_limit_windows"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True, comment="which limit")
+    key: Mapped[str] = mapped_column(
+        String(128),
+        primary_key=True,
+        comment="what the limit counts (a user, an address); a longer key is kept as its hash",
+    )
+    window_start: Mapped[int] = mapped_column(BigInteger, comment="seconds since the epoch")
+    window_end: Mapped[int] = mapped_column(
+        BigInteger, index=True, comment="seconds since the epoch; from then on the row is stale"
+    )
+    hits: Mapped[int] = mapped_column(
+        Integer, comment="hits counted or handed to an instance in the window; may pass the limit"
+    )
 
 
 metadata = Base.metadata
