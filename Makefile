@@ -1,7 +1,7 @@
 # Two commands matter: `make run` (the whole system with demo data) and `make test`.
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: run run-postgres test test-unit test-component lint contracts screens bootstrap
+.PHONY: run run-postgres test test-unit test-component test-cluster lint contracts screens bootstrap
 
 bootstrap:
 	@./deploy/local/bootstrap.sh
@@ -22,6 +22,11 @@ test-unit: bootstrap
 # Each service's app on its SQLite database, through HTTP and its handlers.
 test-component: bootstrap
 	$(UV) run pytest $(wildcard services/*/tests/component)
+
+# Two replicas of every service on a 3-node RabbitMQ cluster and a PostgreSQL of its own, with
+# a broker node stopped, replicas killed and the database restarted during a sync.
+test-cluster: bootstrap
+	$(UV) run pytest tests/cluster
 
 lint: bootstrap
 	$(UV) run ruff check .

@@ -2,12 +2,14 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from uuid import uuid4
 
 import aio_pika
 import pytest
 import pytest_asyncio
+from pamqp.commands import Basic
 
 from kasa_contracts import Actor, Envelope, EventPayload
 from kasa_contracts.events.integrations import BankAccountRef, TransactionImported
@@ -42,6 +44,8 @@ class FakeMessage:
     """The publisher's broker user, as the broker validated it."""
     exchange: str | None = "kasa.events"
     acks: int = 0
+    requeued: int = 0
+    """How often the consumer gave it back to the queue (``nack`` with ``requeue``)."""
     channel: "FakeChannel | None" = None
     delivery_tag: int = 0
 
@@ -55,6 +59,11 @@ class FakeMessage:
         for message in self.channel.delivered:
             if message.delivery_tag <= self.delivery_tag and not message.acks:
                 message.acks += 1
+
+    async def nack(self, requeue: bool = True) -> None:
+        assert requeue, "a consumer gives messages back; it never drops them"
+        assert not self.acks, f"delivery {self.delivery_tag} settled twice"
+        self.requeued += 1
 
     def redelivered(self) -> "FakeMessage":
         """The same message delivered again, under a delivery tag of its own."""
@@ -79,12 +88,18 @@ class FakeExchange:
     """The default exchange: records what the consumer forwards to the retry or parking queue."""
 
     published: list[tuple[str, aio_pika.Message]] = field(default_factory=list)
+    returning: bool = False
+    """The broker returns what is published (its target queue cannot take it now)."""
 
     async def publish(
         self, message: aio_pika.Message, routing_key: str, mandatory: bool = False
-    ) -> None:
+    ) -> Any:
         assert mandatory, "a forwarded message must not vanish unrouted"
+        if self.returning:
+            # What aio-pika answers for a returned message on a channel that does not raise.
+            return SimpleNamespace(delivery=Basic.Return(), body=message.body)
         self.published.append((routing_key, message))
+        return Basic.Ack()
 
     @property
     def targets(self) -> list[str]:

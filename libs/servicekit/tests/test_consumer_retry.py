@@ -54,6 +54,23 @@ async def test_a_failing_handler_sends_the_message_to_retry_with_the_attempt_and
     assert applied == []
 
 
+async def test_a_retry_copy_the_broker_returns_keeps_the_original_in_the_queue(
+    consumer, exchange, published, failures, applied, monkeypatch
+):
+    # The retry queue's broker node is away: the broker returns the copy instead of storing it.
+    monkeypatch.setattr("kasa_servicekit.consumers.FORWARD_REFUSED_PAUSE_S", 0)
+    failures.append(RuntimeError("ledger database is down"))
+    exchange.returning = True
+    _, message = published()
+
+    await consumer.deliver(message, exchange)
+
+    assert exchange.published == []
+    assert message.acks == 0, "acked, it would be lost: no copy holds it"
+    assert message.requeued == 1, "given back to its queue, to be delivered again"
+    assert applied == []
+
+
 async def test_a_retried_message_that_succeeds_is_applied_once_and_acked(
     consumer, exchange, published, failures, applied
 ):

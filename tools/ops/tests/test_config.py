@@ -42,3 +42,14 @@ def test_the_environment_wins(monkeypatch, tmp_path):
 def test_without_a_token_kasa_sends_none(monkeypatch, tmp_path):
     clean(monkeypatch, tmp_path)
     assert OpsConfig.from_env().headers == {}
+
+
+def test_a_service_of_several_replicas_lists_each_ones_listener(monkeypatch, tmp_path):
+    clean(monkeypatch, tmp_path)
+    monkeypatch.setenv("KASA_LEDGER_OPS_URL", "http://ledger-0:9102, http://ledger-1:9102,")
+
+    config = OpsConfig.from_env()
+
+    assert config.replica_urls["ledger"] == ("http://ledger-0:9102", "http://ledger-1:9102")
+    assert config.url("ledger") == "http://ledger-0:9102", "other commands talk to the first"
+    assert config.replica_urls["audit"] == (config.url("audit"),)

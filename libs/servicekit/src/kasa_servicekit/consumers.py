@@ -26,6 +26,7 @@ from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractIncomingMess
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
+from pamqp.commands import Basic
 from prometheus_client import Counter, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,6 +46,10 @@ from kasa_servicekit.topology import (
 from kasa_servicekit.tracing import extract_context, tracer
 
 log = logging.getLogger("kasa.consumer")
+
+FORWARD_REFUSED_PAUSE_S = 1.0
+"""How long a consumer waits before it gives back a message whose retry or parking copy the
+broker did not take."""
 
 Handler = Callable[[AsyncSession, Envelope[Any], EventWriter], Awaitable[None]]
 """Applies one event in the caller's transaction; writes any events it causes with the writer."""
@@ -360,7 +365,9 @@ class Consumer:
         """Hand the message to the retry or parking queue, confirmed, then ack the original.
 
         The copy is published as this service (its own ``user_id``); ``x-sender`` keeps the
-        owner it was accepted from, and only when it was accepted.
+        owner it was accepted from, and only when it was accepted. A copy the broker returns
+        or refuses (the target queue cannot take it now) is not stored: the original is then
+        given back to the queue, after a pause, rather than acked and lost.
         """
         headers = dict(message.headers or {})
         failure = (attempt, _describe(exc), utcnow().isoformat(), self.queue)
@@ -380,7 +387,20 @@ class Consumer:
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             headers=headers,
         )
-        await exchange.publish(copy, routing_key=target, mandatory=True)
+        confirmation = await exchange.publish(copy, routing_key=target, mandatory=True)
+        if not isinstance(confirmation, Basic.Ack):
+            log.warning(
+                "the broker did not take the copy of %s for %s (%s); it goes back to %s",
+                message.message_id,
+                target,
+                type(getattr(confirmation, "delivery", confirmation)).__name__,
+                self.queue,
+            )
+            # Not straight back: the target is likely still away, and the queue's delivery
+            # limit counts every return.
+            await asyncio.sleep(FORWARD_REFUSED_PAUSE_S)
+            await message.nack(requeue=True)
+            return
         await message.ack()
 
 

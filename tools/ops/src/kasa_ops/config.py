@@ -5,11 +5,16 @@ in the local stack), never to its public port. The token is ``OPS_TOKEN``, or th
 local stack generates (``KASA_OPS_TOKEN_FILE``, by default ``<KASA_DATA_DIR>/ops-token``).
 The broker URL is ``AMQP_URL``, or the local stack's replay user (``kasa-ops``) when the
 stack has made one.
+
+A service that runs as several replicas may list each replica's ops listener, separated by
+commas (``KASA_LEDGER_OPS_URL=http://ledger-0:9102,http://ledger-1:9102``): ``kasa status``
+then asks every one whether it is ready, and every other command talks to the first.
 """
 
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -54,16 +59,28 @@ def _amqp_url() -> str:
     return f"amqp://{REPLAY_USER}:{quote(password, safe='')}@{LOCAL_AMQP}/"
 
 
+def _listeners(value: str) -> tuple[str, ...]:
+    return tuple(url.strip() for url in value.split(",") if url.strip())
+
+
 @dataclass(frozen=True)
 class OpsConfig(OpsTargets):
     """Where ``kasa`` reaches the system, read from its environment."""
 
+    replica_urls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Every replica's ops listener, per service (the first is ``service_urls``')."""
+
     @classmethod
     def from_env(cls) -> "OpsConfig":
         """From ``AMQP_URL``, ``KASA_<SERVICE>_OPS_URL`` (the local stack's ops listeners by
-        default) and ``OPS_TOKEN`` or the local stack's token file."""
-        urls = {
-            name: os.environ.get(f"KASA_{name.upper()}_OPS_URL", f"http://127.0.0.1:{port}")
+        default; several replicas' separated by commas) and ``OPS_TOKEN`` or the local
+        stack's token file."""
+        replicas = {
+            name: _listeners(os.environ.get(f"KASA_{name.upper()}_OPS_URL", ""))
+            or (f"http://127.0.0.1:{port}",)
             for name, port in LOCAL_OPS_PORTS.items()
         }
-        return cls(amqp_url=_amqp_url(), service_urls=urls, ops_token=_token())
+        urls = {name: listeners[0] for name, listeners in replicas.items()}
+        return cls(
+            amqp_url=_amqp_url(), service_urls=urls, ops_token=_token(), replica_urls=replicas
+        )
