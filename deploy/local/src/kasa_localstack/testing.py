@@ -116,10 +116,9 @@ class KasaClient:
     async def count(self, path: str, **params: Any) -> int:
         return len(await self.all_items(path, **params))
 
-    async def start_sync(self, count: int, **headers: str) -> str:
-        response = await self.post(
-            "/api/v1/plugins/demo/syncs", json={"count": count}, headers=headers
-        )
+    async def start_sync(self, count: int, offset: int = 0, **headers: str) -> str:
+        body = {"count": count, "offset": offset} if offset else {"count": count}
+        response = await self.post("/api/v1/plugins/demo/syncs", json=body, headers=headers)
         assert response.status_code == 202, response.text
         return str(response.json()["id"])
 

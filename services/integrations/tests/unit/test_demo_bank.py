@@ -37,3 +37,13 @@ def test_the_registry_leaves_the_demo_bank_out_when_asked():
     assert "demo" in registry()
     assert set(registry(demo=False)) == {"fio", "camt053"}
     assert registry(demo_max_count=9)["demo"].max_count == 9  # type: ignore[attr-defined]
+
+
+async def test_an_offset_brings_the_next_transactions_and_the_same_offset_the_same_ones():
+    first = await run_plugin(DemoBank(), params={"count": 3})
+    later = await run_plugin(DemoBank(), params={"count": 3, "offset": 3})
+    again = await run_plugin(DemoBank(), params={"count": 3, "offset": 3})
+    ids = [t.external_id for t in first.transactions + later.transactions]
+    assert ids == [f"demo-{i:07d}" for i in range(6)]
+    assert again.transactions == later.transactions
+    assert later.state["last_count"] == 6

@@ -19,6 +19,13 @@ class SyncRequest(BaseModel):
         description="How many transactions the demo bank makes; more than its cap "
         "(DEMO_PLUGIN_MAX_COUNT, at most 100,000) is cut to the cap",
     )
+    offset: int | None = Field(
+        default=None,
+        ge=0,
+        le=9_900_000,
+        description="The demo bank's first transaction: runs with different offsets bring "
+        "different transactions, runs with the same offset the same ones again",
+    )
     date_from: date | None = Field(
         default=None, description="First booking date to read (default: the plugin's cursor)"
     )

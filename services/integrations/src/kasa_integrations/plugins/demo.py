@@ -6,7 +6,8 @@ workspace shows invoices being matched to bank payments.
 
 A run makes at most ``max_count`` transactions (``MAX_COUNT`` unless the operator set a lower
 ``DEMO_PLUGIN_MAX_COUNT``); a larger count is cut to it and the cut is recorded in the sync's
-metadata. Production offers the demo bank only when the operator asks (``DEMO_PLUGIN_ENABLED``).
+metadata. A run may start further on (``offset``), so several runs grow one history.
+Production offers the demo bank only when the operator asks (``DEMO_PLUGIN_ENABLED``).
 """
 
 from collections.abc import AsyncIterator, Sequence
@@ -131,7 +132,10 @@ class DemoBank(Plugin):
         count = min(requested, self.max_count)
         if count < requested:
             ctx.metadata["count_capped"] = {"requested": requested, "made": count}
+        # {"offset": K} starts at the K-th transaction, so runs can grow one workspace's
+        # history past a run's cap; the same offset brings the same transactions again.
+        first = int(ctx.params.get("offset") or 0)
         ctx.progress(total=count)
-        for i in range(count):
+        for i in range(first, first + count):
             yield demo_transaction(i, settings.invoice_payments)
-        ctx.state["last_count"] = max(count, int(ctx.state.get("last_count", 0)))
+        ctx.state["last_count"] = max(first + count, int(ctx.state.get("last_count", 0)))
