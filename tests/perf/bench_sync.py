@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aio_pika
+from pamqp import commands as spec
 from sqlalchemy import func, select
 
 import kasa_integrations
@@ -82,17 +83,25 @@ async def baseline(amqp_url: str, bodies: list[tuple[str, bytes]], window: int) 
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         events, _ = await declare_exchanges(channel, QueuePolicy())
         slots = asyncio.Semaphore(window)
+        underlay = await channel.get_underlay_channel()
 
         async def publish(routing_key: str, body: bytes) -> None:
+            # aiormq directly, without a drain per frame: as fast as the relay's own publish.
             try:
-                message = aio_pika.Message(
-                    body,
+                properties = spec.Basic.Properties(
                     message_id=str(uuid.uuid4()),
-                    type=routing_key,
+                    message_type=routing_key,
                     content_type="application/json",
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    delivery_mode=2,
                 )
-                await events.publish(message, routing_key=routing_key, mandatory=True)
+                await underlay.basic_publish(
+                    body,
+                    exchange=events.name,
+                    routing_key=routing_key,
+                    properties=properties,
+                    mandatory=True,
+                    wait=False,
+                )
             finally:
                 slots.release()
 

@@ -42,6 +42,7 @@ import aio_pika
 import asyncpg
 import orjson
 from bench_sync import envelopes  # the very envelopes a demo sync publishes
+from pamqp import commands as spec
 
 from kasa_integrations.plugins.demo import MAX_COUNT
 from kasa_localstack import infra
@@ -343,16 +344,26 @@ async def raw_pipeline(
         pending: set[asyncio.Future[Any]] = set()
         started = time.perf_counter()
 
+        underlay = await channel.get_underlay_channel()
+
         async def publish(routing_key: str, body: bytes) -> None:
+            # aiormq directly, without a drain per frame (wait=False): the fastest confirmed
+            # publish aio-pika's stack offers, as the services' bus uses it.
             try:
-                message = aio_pika.Message(
-                    body,
+                properties = spec.Basic.Properties(
                     message_id=str(uuid.uuid4()),
-                    type=routing_key,
+                    message_type=routing_key,
                     content_type="application/json",
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    delivery_mode=2,
                 )
-                await exchange.publish(message, routing_key=routing_key, mandatory=True)
+                await underlay.basic_publish(
+                    body,
+                    exchange=exchange.name,
+                    routing_key=routing_key,
+                    properties=properties,
+                    mandatory=True,
+                    wait=False,
+                )
             finally:
                 window.release()
 

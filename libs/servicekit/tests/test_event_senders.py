@@ -61,7 +61,7 @@ def test_the_bus_publishes_as_the_broker_user_of_its_url():
     message = OutgoingMessage(message_id=uuid4(), routing_key="ledger.x.v1", body=b"{}")
 
     assert bus.user == "kasa-ledger"
-    assert message.to_amqp(bus.user).user_id == "kasa-ledger"
+    assert message.properties(bus.user).user_id == "kasa-ledger"
     assert broker_user("amqp://kasa%2Dops:x@h/") == "kasa-ops"
     assert broker_user("amqp://h:5672/") is None
 
