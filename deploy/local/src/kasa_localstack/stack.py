@@ -4,7 +4,6 @@ import asyncio
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,6 +15,8 @@ from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+
+from kasa_localstack.ports import free_port
 
 SERVICES = ("integrations", "ledger", "invoicing", "audit", "gateway")
 """The services that own a database."""
@@ -36,12 +37,6 @@ OPS_TOKEN_FILE = "ops-token"  # noqa: S105 - a file name
 """In the data directory: the operator token the stack generates and ``kasa`` reads."""
 BROKER_USERS_FILE = "broker-users.json"
 """In the data directory: the passwords of the services' own broker users."""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _with_credentials(url: str, credentials_from: str) -> str:
@@ -88,7 +83,7 @@ class StackConfig:
         if service not in self.ops_ports:
             port = self.ports[service]
             default = DEFAULT_PORTS.get(service) == port
-            self.ops_ports[service] = port + OPS_PORT_OFFSET if default else _free_port()
+            self.ops_ports[service] = port + OPS_PORT_OFFSET if default else free_port()
         return self.ops_ports[service]
 
     def secure(self) -> None:
@@ -259,7 +254,7 @@ class ServiceProcess:
         self.label = f"{name}-{replica}" if replica else name
         self.port = port or config.ports[name]
         # A replica needs an ops listener of its own, next to the first process's.
-        self.ops_port = _free_port() if replica else None
+        self.ops_port = free_port() if replica else None
         self.extra_env = dict(env or {})
         self.process: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
