@@ -104,6 +104,10 @@ class Bus:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                # On Python 3.11 asyncio.wait_for (aiormq's connect timeout) can swallow a
+                # cancellation that lands as the connection fails; the task still counts it.
+                if (task := asyncio.current_task()) is not None and task.cancelling():
+                    raise asyncio.CancelledError from exc
                 log.warning(
                     "broker connection lost or refused (%s); retrying in %.1fs", exc, backoff
                 )

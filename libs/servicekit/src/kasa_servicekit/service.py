@@ -10,7 +10,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -107,6 +107,25 @@ class Runtime:
         self.tasks.add(task)
         task.add_done_callback(self._finished)
         return task
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Cancel the background tasks and wait for them, at most ``grace_seconds``.
+
+        A task is cancelled again each second it keeps running: a cancellation that an
+        ``asyncio.wait_for`` swallowed (Python 3.11) must not hold the process up forever.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace_seconds
+        pending = set(self.tasks)
+        while pending and loop.time() < deadline:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=min(1.0, grace_seconds))
+        if pending:
+            log.error(
+                "background tasks still running at shutdown: %s",
+                ", ".join(sorted(task.get_name() for task in pending)),
+            )
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self.tasks.discard(task)
@@ -213,11 +232,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             runtime.spawn(run_periodically(runtime, periodic, runtime.replica), periodic.name)
         log.info("%s %s started", spec.name, spec.version)
         yield
-        running = list(runtime.tasks)
-        for task in running:
-            task.cancel()
-        with suppress(Exception):
-            await asyncio.gather(*running, return_exceptions=True)
+        await runtime.stop()
         await db.dispose()
 
     app = FastAPI(
