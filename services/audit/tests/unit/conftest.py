@@ -42,7 +42,10 @@ class FakeTrail:
         self.locked: list[list[UUID]] = []
 
     async def archive(self, rows):
-        self.archived += rows
+        held = {row["event_id"] for row in self.archived}
+        new = [row for row in rows if row["event_id"] not in held]
+        self.archived += new
+        return {row["event_id"] for row in new}
 
     async def lock_heads(self, workspace_ids):
         wanted = sorted(set(workspace_ids))

@@ -57,3 +57,16 @@ async def test_nothing_to_append_touches_nothing():
     trail = FakeTrail()
     await append(trail, [])
     assert (trail.archived, trail.locked) == ([], [])
+
+
+async def test_an_event_already_archived_is_neither_archived_nor_chained_again():
+    ws = uuid4()
+    first, second = envelope(IMPORTED, ws), envelope(IMPORTED, ws)
+    trail = FakeTrail()
+    assert await append(trail, [(first, None)]) == {first.event_id}
+    assert await append(trail, [(first, None), (second, None)]) == {second.event_id}
+    assert [r["event_id"] for r in trail.archived] == [first.event_id, second.event_id]
+    assert [(r["event_id"], r["seq"]) for r in trail.entries] == [
+        (first.event_id, 1),
+        (second.event_id, 2),
+    ]

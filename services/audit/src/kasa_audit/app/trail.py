@@ -16,28 +16,35 @@ Traced = tuple[ArchivedEnvelope, str | None]
 """An envelope and the id of the trace it travelled with."""
 
 
-async def append(trail: Trail, events: Sequence[Traced]) -> None:
-    """Archive the envelopes and chain one entry per event (but anchors) onto its trail.
+async def append(trail: Trail, events: Sequence[Traced]) -> set[UUID]:
+    """Archive the envelopes and chain one entry per event (but anchors) onto its trail; the
+    ids of the events new to audit.
 
-    The events are new to audit (claimed in the inbox by the caller); those of one workspace
-    are chained in the order given, after the head the trail holds locked.
+    An event already in the archive was applied before (a redelivery or a replay) and is left
+    alone: the archive is audit's inbox. The new events of one workspace are chained in the
+    order given, after the head the trail holds locked.
     """
     if not events:
-        return
-    archive_rows = [
-        {
-            "event_id": event.event_id,
-            "routing_key": event.routing_key,
-            "workspace_id": event.workspace_id,
-            "occurred_at": event.occurred_at,
-            "body": event.body,
-        }
-        for event, _ in events
+        return set()
+    archived = await trail.archive(
+        [
+            {
+                "event_id": event.event_id,
+                "routing_key": event.routing_key,
+                "workspace_id": event.workspace_id,
+                "occurred_at": event.occurred_at,
+                "body": event.body,
+            }
+            for event, _ in events
+        ]
+    )
+    chained = [
+        (e, trace_id)
+        for e, trace_id in events
+        if e.event_id in archived and is_chained(e.routing_key)
     ]
-    await trail.archive(archive_rows)
-    chained = [(e, trace_id) for e, trace_id in events if is_chained(e.routing_key)]
     if not chained:
-        return
+        return archived
     heads = await trail.lock_heads(event.workspace_id for event, _ in chained)
     moved: dict[UUID, tuple[int, str]] = {ws: (head.seq, head.hash) for ws, head in heads.items()}
     recorded_at = utcnow()
@@ -67,3 +74,4 @@ async def append(trail: Trail, events: Sequence[Traced]) -> None:
         moved[event.workspace_id] = (seq + 1, entry_hash)
     await trail.add_entries(entry_rows)
     await trail.save_heads(moved)
+    return archived

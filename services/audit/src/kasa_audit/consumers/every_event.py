@@ -1,9 +1,10 @@
 """``#`` → the verbatim archive and one chained audit entry per event.
 
 ``handle`` applies one event (the service kit has already claimed it in the inbox);
-``handle_batch`` claims and applies a whole batch in the caller's one transaction, which is
-how the audit consumer keeps up with every event of every service. Audit writes no events of
-its own here: the writer each handler receives stays unused.
+``handle_batch`` applies a whole batch in the caller's one transaction, which is how the audit
+consumer keeps up with every event of every service. The batch needs no inbox claim of its
+own: the archive, keyed by event id, tells the events new to audit from those it holds. Audit
+writes no events of its own here: the writer each handler receives stays unused.
 """
 
 from collections.abc import Sequence
@@ -19,7 +20,6 @@ from kasa_audit.app import trail
 from kasa_audit.db.trail import Trail
 from kasa_audit.domain.entries import ArchivedEnvelope
 from kasa_contracts import Envelope
-from kasa_servicekit import inbox
 from kasa_servicekit.consumers import Subscription
 from kasa_servicekit.events import EventWriter
 from kasa_servicekit.tracing import current_trace_id
@@ -38,14 +38,10 @@ async def handle(session: AsyncSession, event: Envelope[Any], events: EventWrite
     await trail.append(Trail(session), [(event, current_trace_id())])
 
 
-async def handle_many(
-    session: AsyncSession, consumer: str, events: Sequence[trail.Traced]
-) -> set[UUID]:
-    """Claim the batch in the inbox and apply the events not seen before; their ids."""
+async def handle_many(session: AsyncSession, events: Sequence[trail.Traced]) -> set[UUID]:
+    """Apply the events of the batch that audit has not archived before; their ids."""
     unique = list({event.event_id: (event, trace_id) for event, trace_id in events}.values())
-    claimed = await inbox.claim_many(session, consumer, (e.event_id for e, _ in unique))
-    await trail.append(Trail(session), [(e, t) for e, t in unique if e.event_id in claimed])
-    return claimed
+    return await trail.append(Trail(session), unique)
 
 
 async def handle_batch(
@@ -60,4 +56,4 @@ async def handle_batch(
         assert isinstance(event, ArchivedEnvelope)
         span = trace.get_current_span(trace_context).get_span_context()
         traced.append((event, format(span.trace_id, "032x") if span.is_valid else None))
-    return await handle_many(session, subscription.queue, traced)
+    return await handle_many(session, traced)
