@@ -83,6 +83,8 @@ async def baseline(amqp_url: str, bodies: list[tuple[str, bytes]], window: int) 
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         events, _ = await declare_exchanges(channel, QueuePolicy())
         slots = asyncio.Semaphore(window)
+        # With the bus's deeper writer queue: importing kasa_servicekit.bus set it for every
+        # aiormq connection of this process.
         underlay = await channel.get_underlay_channel()
 
         async def publish(routing_key: str, body: bytes) -> None:

@@ -344,6 +344,8 @@ async def raw_pipeline(
         pending: set[asyncio.Future[Any]] = set()
         started = time.perf_counter()
 
+        # With the bus's deeper writer queue: importing kasa_servicekit.bus set it for every
+        # aiormq connection of this process.
         underlay = await channel.get_underlay_channel()
 
         async def publish(routing_key: str, body: bytes) -> None:
