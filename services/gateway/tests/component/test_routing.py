@@ -1,7 +1,6 @@
 """The proxy against real upstream servers: streaming, propagation, down and slow upstreams."""
 
 import asyncio
-import socket
 import threading
 import time
 
@@ -15,12 +14,7 @@ from starlette.routing import Route
 from kasa_gateway.api import proxy
 from kasa_gateway.domain.route_table import RESOURCE_OWNERS
 from kasa_gateway.main import build
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from kasa_localstack.ports import free_port
 
 
 async def echo(request: Request) -> JSONResponse:
