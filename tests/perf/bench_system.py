@@ -424,6 +424,7 @@ async def system_run(
     async def request_syncs() -> None:
         offset = 0
         for n in syncs:
+            await user.sign_in_again()  # ten syncs outlive one access token
             sync_id = await user.start_sync(n, offset=offset)
             offset += n
             await user.wait_sync(sync_id, timeout=7200)

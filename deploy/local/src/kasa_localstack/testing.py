@@ -49,6 +49,7 @@ class KasaClient:
         self.http = httpx.AsyncClient(base_url=base_url, timeout=30)
         self.token: str | None = None
         self.user: dict[str, Any] = {}
+        self._credentials: dict[str, str] = {}
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -69,9 +70,12 @@ class KasaClient:
         )
         assert response.status_code == 201, response.text
         self.user = response.json()
-        response = await self.http.post(
-            "/api/v1/auth/token", json={"email": email, "password": password}
-        )
+        self._credentials = {"email": email, "password": password}
+        await self.sign_in_again()
+
+    async def sign_in_again(self) -> None:
+        """A fresh access token, for a run that outlives one."""
+        response = await self.http.post("/api/v1/auth/token", json=self._credentials)
         assert response.status_code == 200, response.text
         self.token = response.json()["access_token"]
 
@@ -118,7 +122,10 @@ class KasaClient:
 
     async def wait_sync(self, sync_id: str, timeout: float = 120) -> dict[str, Any]:
         async def probe() -> dict[str, Any]:
-            return (await self.get(f"/api/v1/syncs/{sync_id}")).json()
+            response = await self.get(f"/api/v1/syncs/{sync_id}")
+            # A refusal (an expired token) is no answer to wait for.
+            assert response.status_code == 200, response.text
+            return response.json()
 
         return await eventually(
             probe,
