@@ -15,7 +15,6 @@ from kasa_integrations.domain.dedupe import Known
 from kasa_servicekit.db import utcnow
 from kasa_servicekit.ids import new_id
 
-
 # One probe of the unique index per id. Given a 500-id `IN` list, PostgreSQL plans from the
 # statistics of a table that a first sync is still filling: it believes the workspace holds one
 # row, scans all of them, and compares each against the list, so every batch of a new
