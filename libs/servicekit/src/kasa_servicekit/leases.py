@@ -130,6 +130,10 @@ async def run_periodically(runtime: "Runtime", job: PeriodicJob, holder: str) ->
                 held = now_held
                 if held:
                     await asyncio.wait_for(job.run(runtime), timeout=job.round_timeout)
+                # Python 3.11's `wait_for` can swallow a cancellation that lands as the round
+                # ends; the count on the task still says it was asked to stop.
+                if (task := asyncio.current_task()) is not None and task.cancelling():
+                    raise asyncio.CancelledError
             except asyncio.CancelledError:
                 raise
             except Exception:

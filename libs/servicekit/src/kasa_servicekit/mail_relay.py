@@ -145,6 +145,9 @@ class MailRelay:
                     except TimeoutError:
                         pass
                     self._wakeup.clear()
+                    # Python 3.11's `wait_for` can swallow a cancellation landing as it ends.
+                    if (task := asyncio.current_task()) is not None and task.cancelling():
+                        raise asyncio.CancelledError
         finally:
             _wakeups.discard(self._wakeup)
 

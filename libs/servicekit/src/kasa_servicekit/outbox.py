@@ -123,6 +123,9 @@ class OutboxRelay:
         except TimeoutError:
             pass
         self._wakeup.clear()
+        # Python 3.11's `wait_for` can swallow a cancellation that lands as the wait ends.
+        if (task := asyncio.current_task()) is not None and task.cancelling():
+            raise asyncio.CancelledError
 
     async def publish_batch(self) -> int:
         """Claim, publish and mark one batch; returns how many events were confirmed."""
