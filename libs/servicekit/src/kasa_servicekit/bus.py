@@ -19,6 +19,7 @@ import aiormq
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 from pamqp import commands as spec
 
+from kasa_servicekit.cancellation import stop_if_cancelled
 from kasa_servicekit.topology import (
     QueuePolicy,
     declare_consumer_queue,
@@ -111,10 +112,7 @@ class Bus:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                # On Python 3.11 asyncio.wait_for (aiormq's connect timeout) can swallow a
-                # cancellation that lands as the connection fails; the task still counts it.
-                if (task := asyncio.current_task()) is not None and task.cancelling():
-                    raise asyncio.CancelledError from exc
+                stop_if_cancelled()  # aiormq's connect timeout is a `wait_for`
                 log.warning(
                     "broker connection lost or refused (%s); retrying in %.1fs", exc, backoff
                 )

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, MetaData, String, Table, or_, update
 
+from kasa_servicekit.cancellation import stop_if_cancelled
 from kasa_servicekit.db import Database, UtcDateTime, insert_if_absent, utcnow
 
 if TYPE_CHECKING:
@@ -130,10 +131,7 @@ async def run_periodically(runtime: "Runtime", job: PeriodicJob, holder: str) ->
                 held = now_held
                 if held:
                     await asyncio.wait_for(job.run(runtime), timeout=job.round_timeout)
-                # Python 3.11's `wait_for` can swallow a cancellation that lands as the round
-                # ends; the count on the task still says it was asked to stop.
-                if (task := asyncio.current_task()) is not None and task.cancelling():
-                    raise asyncio.CancelledError
+                stop_if_cancelled()
             except asyncio.CancelledError:
                 raise
             except Exception:

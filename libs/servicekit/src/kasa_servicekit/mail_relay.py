@@ -19,6 +19,7 @@ import aiosmtplib
 from prometheus_client import Counter
 from sqlalchemy import select, update
 
+from kasa_servicekit.cancellation import stop_if_cancelled
 from kasa_servicekit.db import Database, utcnow
 from kasa_servicekit.mail_outbox import CLEARED_BODY, _wakeups, mail_outbox
 
@@ -145,9 +146,7 @@ class MailRelay:
                     except TimeoutError:
                         pass
                     self._wakeup.clear()
-                    # Python 3.11's `wait_for` can swallow a cancellation landing as it ends.
-                    if (task := asyncio.current_task()) is not None and task.cancelling():
-                        raise asyncio.CancelledError
+                    stop_if_cancelled()
         finally:
             _wakeups.discard(self._wakeup)
 

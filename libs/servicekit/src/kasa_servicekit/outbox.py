@@ -19,6 +19,7 @@ from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
 from kasa_servicekit.bus import Bus, OutgoingMessage
+from kasa_servicekit.cancellation import stop_if_cancelled
 from kasa_servicekit.db import Database, utcnow
 from kasa_servicekit.events import OUTBOX_WRITTEN
 from kasa_servicekit.tables import outbox
@@ -123,9 +124,7 @@ class OutboxRelay:
         except TimeoutError:
             pass
         self._wakeup.clear()
-        # Python 3.11's `wait_for` can swallow a cancellation that lands as the wait ends.
-        if (task := asyncio.current_task()) is not None and task.cancelling():
-            raise asyncio.CancelledError
+        stop_if_cancelled()
 
     async def publish_batch(self) -> int:
         """Claim, publish and mark one batch; returns how many events were confirmed."""

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, String, Uuid, bindparam, insert, select, text, update
+from sqlalchemy import JSON, String, bindparam, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
 from kasa_integrations.db.tables import ImportedRecord, PluginState
 from kasa_integrations.domain.dedupe import Known
@@ -28,9 +29,9 @@ _KNOWN_ON_POSTGRES = (
     " AND i.external_id = k.external_id LIMIT 1) AS r"
 )
 _KNOWN_PARAMETERS = (
-    bindparam("external_ids", type_=ARRAY(String(200))),
-    bindparam("workspace_id", type_=Uuid()),
-    bindparam("plugin", type_=String(64)),
+    bindparam("external_ids", type_=ARRAY(ImportedRecord.external_id.type)),
+    bindparam("workspace_id", type_=ImportedRecord.workspace_id.type),
+    bindparam("plugin", type_=ImportedRecord.plugin.type),
 )
 _KNOWN = (
     text(_KNOWN_ON_POSTGRES)
@@ -49,21 +50,20 @@ class Imports:
         self, workspace_id: UUID, plugin: str, external_ids: Iterable[str]
     ) -> dict[str, Known]:
         ids = set(external_ids)
+        query: Executable
         if self.session.get_bind().dialect.name == "postgresql":
-            rows = await self.session.execute(
-                _KNOWN,
-                {"external_ids": list(ids), "workspace_id": workspace_id, "plugin": plugin},
+            query = _KNOWN.bindparams(
+                external_ids=list(ids), workspace_id=workspace_id, plugin=plugin
             )
-            return {r.external_id: Known(r.fingerprint, r.content or {}) for r in rows.all()}
-        rows = await self.session.execute(
-            select(
+        else:
+            query = select(
                 ImportedRecord.external_id, ImportedRecord.fingerprint, ImportedRecord.content
             ).where(
                 ImportedRecord.workspace_id == workspace_id,
                 ImportedRecord.plugin == plugin,
                 ImportedRecord.external_id.in_(ids),
             )
-        )
+        rows = await self.session.execute(query)
         return {r.external_id: Known(r.fingerprint, r.content or {}) for r in rows.all()}
 
     async def add(
